@@ -1,0 +1,74 @@
+"""Authentication middleware and the pipeline factory.
+
+``keystone``: keystonemiddleware's auth_token validates the token and sets
+identity headers; ``KeystoneContext`` turns them into our request context.
+``noauth2`` (development and tests only) trusts ``X-Auth-Token: user:project``
+the way Nova's noauth2 does: the user ``admin`` is an administrator, anyone
+else is a member of the project.
+"""
+
+import webob.dec
+
+from aggregates_ext.api import fault
+from aggregates_ext import conf
+from aggregates_ext import context
+
+CONF = conf.CONF
+
+
+class KeystoneContext:
+    """Build the request context from keystonemiddleware's headers."""
+
+    def __init__(self, application):
+        self.application = application
+
+    @classmethod
+    def factory(cls, global_conf, **local_conf):
+        return cls
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        if req.headers.get('X-Identity-Status', 'Confirmed') != 'Confirmed':
+            return fault.fault_response(
+                401, 'The request you have made requires authentication.')
+        req.environ[context.ENV_KEY] = context.RequestContext.from_environ(
+            req.environ)
+        return self.application
+
+
+class NoAuthMiddleware:
+    """Trust ``X-Auth-Token: user:project`` (never in production)."""
+
+    def __init__(self, application):
+        self.application = application
+
+    @classmethod
+    def factory(cls, global_conf, **local_conf):
+        return cls
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        token = req.headers.get('X-Auth-Token')
+        if not token:
+            return fault.fault_response(
+                401, 'The request you have made requires authentication.')
+        user_id, _sep, project_id = token.partition(':')
+        project_id = project_id or user_id
+        is_admin = user_id == 'admin'
+        roles = ['admin', 'member', 'reader'] if is_admin else [
+            'member', 'reader']
+        req.environ[context.ENV_KEY] = context.RequestContext(
+            user_id=user_id, project_id=project_id, is_admin=is_admin,
+            roles=roles,
+            request_id=req.environ.get('openstack.request_id'))
+        return self.application
+
+
+def pipeline_factory(loader, global_conf, **local_conf):
+    """Pick the pipeline named by ``[api] auth_strategy``."""
+    pipeline = local_conf[CONF.api.auth_strategy].split()
+    filters = [loader.get_filter(name) for name in pipeline[:-1]]
+    app = loader.get_app(pipeline[-1])
+    for filter_ in reversed(filters):
+        app = filter_(app)
+    return app

@@ -1,0 +1,125 @@
+"""Version discovery documents (unauthenticated), as Nova serves them.
+
+keystoneauth (openstacksdk, openstackclient) reads ``version`` and
+``min_version`` from the document at the catalog endpoint to negotiate
+microversions, and fails without it.
+"""
+
+from oslo_serialization import jsonutils
+import webob
+import webob.dec
+
+from aggregates_ext.api import fault
+from aggregates_ext.api import microversion
+from aggregates_ext.api import wsgi
+from aggregates_ext import conf
+
+CONF = conf.CONF
+
+_V21 = {
+    'id': 'v2.1',
+    'status': 'CURRENT',
+    'version': microversion.MAX_VERSION_STRING,
+    'min_version': microversion.MIN_VERSION_STRING,
+    'updated': '2013-07-23T11:33:21Z',
+}
+_V20 = {
+    'id': 'v2.0',
+    'status': 'DEPRECATED',
+    'version': '',
+    'min_version': '',
+    'updated': '2025-07-04T12:00:00Z',
+}
+_MEDIA_TYPES = [{
+    'base': 'application/json',
+    'type': 'application/vnd.openstack.compute+json;version=2.1',
+}]
+
+
+def _base_url(req):
+    prefix = CONF.api.compute_link_prefix
+    if prefix:
+        return prefix.rstrip('/') + '/'
+    return req.application_url.rstrip('/') + '/'
+
+
+def _entry(version, base, path):
+    entry = dict(version)
+    entry['links'] = [{'rel': 'self', 'href': base + path}]
+    return entry
+
+
+def versions_document(req):
+    base = _base_url(req)
+    return {'versions': [_entry(_V20, base, 'v2/'),
+                         _entry(_V21, base, 'v2.1/')]}
+
+
+def version_document(base):
+    entry = _entry(_V21, base, 'v2.1/')
+    entry['links'].append({'rel': 'describedby', 'type': 'text/html',
+                           'href': 'http://docs.openstack.org/'})
+    entry['media-types'] = _MEDIA_TYPES
+    return {'version': entry}
+
+
+def _json(body, status=200):
+    response = webob.Response(status=status, charset=None)
+    response.content_type = 'application/json'
+    response.body = jsonutils.dump_as_bytes(body)
+    return response
+
+
+@webob.dec.wsgify
+def root_app(req):
+    """``/``: the list of versions; any other path: 300 multiple choices."""
+    if req.path_info in ('', '/'):
+        return _json(versions_document(req))
+    base = _base_url(req)
+    path = req.path_info.lstrip('/')
+    choices = []
+    for version in (_V20, _V21):
+        choice = _entry(version, base,
+                        ('v2/' if version is _V20 else 'v2.1/') + path)
+        choice['media-types'] = _MEDIA_TYPES
+        choices.append(choice)
+    return _json({'choices': choices}, status=300)
+
+
+@webob.dec.wsgify
+def v21_app(req):
+    """``/v2.1`` and ``/v2.1/``: the v2.1 document with version headers."""
+    try:
+        version = microversion.from_headers(req.headers)
+    except microversion.InvalidVersionFormat as exc:
+        return fault.fault_response(400, str(exc))
+    except microversion.VersionNotSupported as exc:
+        response = fault.fault_response(406, str(exc))
+        microversion.set_response_headers(response, exc.version)
+        return response
+    base = _base_url(req)
+    if base.endswith('/v2.1/'):
+        base = base[:-len('v2.1/')]
+    response = _json(version_document(base))
+    microversion.set_response_headers(response, version)
+    return response
+
+
+def root_app_factory(global_conf, **local_conf):
+    return root_app
+
+
+def v21_app_factory(global_conf, **local_conf):
+    return v21_app
+
+
+class VersionsController:
+    """``GET /v2.1/versions/v2.1``: the same document, authenticated."""
+
+    def show(self, req, id):
+        if id != 'v2.1':
+            raise fault.NotFound()
+        base = req.application_url.rstrip('/') + '/'
+        if base.endswith('/v2.1/'):
+            base = base[:-len('v2.1/')]
+        return wsgi.Result(version_document(base))

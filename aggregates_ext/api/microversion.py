@@ -1,0 +1,111 @@
+"""Microversions of the compute API that this service serves.
+
+One list, one line per version that changed something here, and named gates
+for the controllers.  The range is Nova 34.0.0's: clients negotiate against
+the maximum we advertise, so we advertise what Nova does and accept every
+version in between, including those that changed nothing in this API.
+"""
+
+import re
+
+import microversion_parse
+
+SERVICE_TYPE = 'compute'
+STANDARD_HEADER = 'OpenStack-API-Version'
+LEGACY_HEADER = 'X-OpenStack-Nova-API-Version'
+
+# Version history, as far as this API is concerned:
+#
+# 2.1   - The base: list, create, show, update, delete, add_host,
+#         remove_host, set_metadata.
+# 2.41  - ``uuid`` in every aggregate representation.
+# 2.53  - (os-services, os-hypervisors) ids become UUIDs.
+# 2.81  - POST /os-aggregates/{id}/images: image pre-caching.
+# 2.88  - (os-hypervisors) statistics fields leave the hypervisor views.
+# 2.102 - index and show reject any query parameter.
+# 2.103, 2.104 - nothing here; accepted because Nova advertises them.
+MIN_VERSION_STRING = '2.1'
+MAX_VERSION_STRING = '2.104'
+
+AGGREGATE_UUID = (2, 41)
+HOST_UUIDS = (2, 53)
+IMAGE_PRECACHE = (2, 81)
+HYPERVISOR_NO_STATS = (2, 88)
+STRICT_QUERY = (2, 102)
+
+_VERSION_RE = re.compile(r'^([1-9]\d*)\.([1-9]\d*|0)$')
+
+
+class InvalidVersionFormat(Exception):
+    def __init__(self, version):
+        self.version = version
+        super().__init__(
+            'API Version String %s is of invalid format. Must be of format '
+            'MajorNum.MinorNum.' % version)
+
+
+class VersionNotSupported(Exception):
+    def __init__(self, version):
+        self.version = version
+        super().__init__(
+            'Version %s is not supported by the API. Minimum is %s and '
+            'maximum is %s.' % (version, MIN_VERSION_STRING,
+                                MAX_VERSION_STRING))
+
+
+class APIVersion(tuple):
+    """A (major, minor) pair that compares like a tuple."""
+
+    def __new__(cls, major, minor):
+        return super().__new__(cls, (int(major), int(minor)))
+
+    @classmethod
+    def parse(cls, text):
+        match = _VERSION_RE.match(text)
+        if match is None:
+            raise InvalidVersionFormat(text)
+        return cls(match.group(1), match.group(2))
+
+    def __str__(self):
+        return '%d.%d' % self
+
+    def matches(self, min_version=None, max_version=None):
+        """True when min_version <= self <= max_version (bounds optional)."""
+        if min_version is not None and self < tuple(min_version):
+            return False
+        if max_version is not None and self > tuple(max_version):
+            return False
+        return True
+
+
+MIN_VERSION = APIVersion.parse(MIN_VERSION_STRING)
+MAX_VERSION = APIVersion.parse(MAX_VERSION_STRING)
+
+
+def from_headers(headers):
+    """The version a request asks for.
+
+    The standard header's last ``compute`` entry wins, then the legacy
+    header; neither means 2.1.  ``latest`` (exactly) means the maximum.
+
+    :raises InvalidVersionFormat: a malformed version string (400)
+    :raises VersionNotSupported: a version outside our range (406)
+    """
+    text = microversion_parse.get_version(
+        headers, service_type=SERVICE_TYPE, legacy_headers=[LEGACY_HEADER])
+    if not text:
+        return MIN_VERSION
+    if text == 'latest':
+        return MAX_VERSION
+    version = APIVersion.parse(text)
+    if not version.matches(MIN_VERSION, MAX_VERSION):
+        raise VersionNotSupported(version)
+    return version
+
+
+def set_response_headers(response, version):
+    """The headers every microversioned response carries, errors too."""
+    response.headers[STANDARD_HEADER] = '%s %s' % (SERVICE_TYPE, version)
+    response.headers[LEGACY_HEADER] = str(version)
+    response.headers.add('Vary', STANDARD_HEADER)
+    response.headers.add('Vary', LEGACY_HEADER)

@@ -1,0 +1,43 @@
+"""Client side of the conductor RPC API.
+
+API version history:
+
+    1.0 - Initial version: cache_images (cast) and service_report (call).
+"""
+
+import oslo_messaging as messaging
+
+from aggregates_ext import conf
+from aggregates_ext import rpc
+
+CONF = conf.CONF
+RPC_TOPIC = 'aggregates-ext-conductor'
+RPC_API_VERSION = '1.0'
+
+
+class ConductorAPI:
+    """What the API and the compute agents ask of the conductor."""
+
+    def __init__(self, version_cap=None):
+        target = messaging.Target(topic=RPC_TOPIC, version=RPC_API_VERSION)
+        self.client = rpc.get_client(target, version_cap=version_cap)
+
+    def cache_images(self, context, request_uuid, aggregate, image_ids):
+        """Cast: pre-cache ``image_ids`` on the hosts of ``aggregate``.
+
+        :param aggregate: snapshot dict (id, uuid, name, hosts, metadata)
+            taken when the request was accepted
+        """
+        cctxt = self.client.prepare(version='1.0')
+        cctxt.cast(context.to_dict() if context else {}, 'cache_images',
+                   request_uuid=request_uuid, aggregate=aggregate,
+                   image_ids=image_ids)
+
+    def service_report(self, context, host, binary, topic, version):
+        """Call: record a compute agent's heartbeat; returns the row's
+        state as a dict (disabled, forced_down, report_count)."""
+        cctxt = self.client.prepare(version='1.0',
+                                    timeout=CONF.rpc_response_timeout)
+        return cctxt.call(context.to_dict() if context else {},
+                          'service_report', host=host, binary=binary,
+                          topic=topic, version=version)

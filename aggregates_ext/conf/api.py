@@ -1,0 +1,78 @@
+"""Options of the ``[api]`` group."""
+
+from oslo_config import cfg
+
+api_group = cfg.OptGroup('api', title='API options', help="""
+Options for the HTTP API service.
+""")
+
+api_opts = [
+    cfg.StrOpt(
+        'auth_strategy',
+        default='keystone',
+        choices=[
+            ('keystone', 'Validate tokens with keystonemiddleware '
+                         '(the `keystone` pipeline flavor).'),
+            ('noauth2', 'Development and tests only: trust '
+                        '`X-Auth-Token: user:project`; the user `admin` is '
+                        'an administrator.'),
+        ],
+        help="""
+How the API authenticates requests.  Selects the Paste pipeline flavor of
+``api-paste.ini``.  ``noauth2`` must never be used in production: anyone can
+claim to be ``admin``.
+"""),
+    cfg.StrOpt(
+        'api_paste_config',
+        default='api-paste.ini',
+        help="""
+Paste deployment file of the API.  A relative path is looked up in the
+configuration directories (``/etc/aggregates-ext`` and the like); when it is
+not found there, the copy shipped inside the package is used.
+"""),
+    cfg.HostAddressOpt(
+        'bind_host',
+        default='0.0.0.0',
+        help='Address on which ``aggregates-ext-api`` listens.'),
+    cfg.PortOpt(
+        'bind_port',
+        default=8775,
+        help='Port on which ``aggregates-ext-api`` listens.'),
+    cfg.IntOpt(
+        'workers_threads',
+        default=16,
+        min=1,
+        help="""
+Number of threads of the ``aggregates-ext-api`` WSGI server, i.e. requests
+served at the same time by one process.
+"""),
+    cfg.StrOpt(
+        'compute_link_prefix',
+        help="""
+Replace the scheme, host and path prefix of links in the version documents
+with this URL, for an API behind a proxy that does not send
+``X-Forwarded-*`` headers.
+"""),
+    cfg.StrOpt(
+        'response_validation',
+        default='warn',
+        choices=[
+            ('error', 'Answer 500 when a response does not match its '
+                      'schema (tests).'),
+            ('warn', 'Log a warning when a response does not match its '
+                     'schema.'),
+            ('ignore', 'Do not validate responses.'),
+        ],
+        help="""
+Whether responses are checked against the response schemas of the API.
+"""),
+]
+
+
+def register_opts(conf):
+    conf.register_group(api_group)
+    conf.register_opts(api_opts, group=api_group)
+
+
+def list_opts():
+    return {api_group: api_opts}

@@ -1,0 +1,69 @@
+"""Options of the ``[DEFAULT]`` group."""
+
+import os
+import socket
+
+from oslo_config import cfg
+
+default_opts = [
+    cfg.StrOpt(
+        'host',
+        default=socket.gethostname(),
+        sample_default='<current_hostname>',
+        help="""
+Name of this node.
+
+The compute agent serves RPC under this name and registers itself in the
+host registry with it; it is the name an operator passes to ``add_host``.
+The API and the conductor use it as the publisher of their notifications.
+
+Possible values:
+
+* A host name matching ``^[a-zA-Z0-9-._]*$``, at most 255 characters.
+"""),
+    cfg.StrOpt(
+        'state_path',
+        default=os.path.join(os.path.expanduser('~'), '.local', 'state',
+                             'aggregates-ext'),
+        sample_default='$HOME/.local/state/aggregates-ext',
+        help="""
+Directory where the service keeps its state: the embedded SQLite database
+and, in the all-in-one service, the image cache directories of the local
+agents and the local image store.
+
+Related options:
+
+* ``[database] connection``: defaults to a SQLite file in this directory.
+"""),
+    cfg.IntOpt(
+        'service_down_time',
+        default=60,
+        min=1,
+        help="""
+Seconds after the last heartbeat at which a compute host counts as down.
+
+A host whose agent has not reported for longer than this, or that an
+operator forced down, is skipped by image pre-caching and shows as ``down``
+in ``/os-services``.
+
+Related options:
+
+* ``[compute] report_interval``: must be well below this value.
+"""),
+    cfg.StrOpt(
+        'default_availability_zone',
+        default='nova',
+        help="""
+Availability zone reported for a compute host that is in no aggregate with an
+availability zone.  Used by the availability-zone move rules and the host
+views; it is not reserved and not validated by the aggregates API.
+"""),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(default_opts)
+
+
+def list_opts():
+    return {'DEFAULT': default_opts}

@@ -1,0 +1,383 @@
+"""Database access: the enginefacade and every query of the service.
+
+Each public function opens its own transaction through the enginefacade,
+so a request that fails part-way leaves the database as it was.
+"""
+
+import json
+import os
+
+from oslo_db import exception as db_exc
+from oslo_db.sqlalchemy import enginefacade
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from aggregates_ext import exception
+from aggregates_ext.db import models
+
+context_manager = enginefacade.transaction_context()
+_configured = False
+
+
+def configure(conf):
+    """Point the enginefacade at ``[database] connection``.
+
+    An unset connection means the embedded default, a SQLite file under
+    ``[DEFAULT] state_path``.
+    """
+    global _configured
+    connection = conf.database.connection
+    if not connection:
+        os.makedirs(conf.state_path, exist_ok=True)
+        connection = 'sqlite:///' + os.path.join(
+            conf.state_path, 'aggregates-ext.sqlite')
+    if _configured:
+        reset()
+    context_manager.configure(
+        connection=connection,
+        sqlite_fk=True,
+        max_retries=conf.database.max_retries,
+        connection_debug=conf.database.connection_debug)
+    _configured = True
+    return connection
+
+
+def reset():
+    """Forget the engine (tests and in-process restarts)."""
+    global context_manager, _configured
+    try:
+        context_manager.dispose_pool()
+    except Exception:
+        pass
+    context_manager = enginefacade.transaction_context()
+    _configured = False
+
+
+def get_engine():
+    return context_manager.writer.get_engine()
+
+
+class _Ctx:
+    """A bare transaction context for callers without a request context."""
+
+
+def _ctx(context):
+    return context if context is not None else _Ctx()
+
+
+# Aggregates ----------------------------------------------------------------
+
+
+def _load(agg):
+    """Load the collections while the session is open (views use them)."""
+    agg.hosts
+    agg.metadata_dict
+
+
+def _aggregate_query(session):
+    return session.query(models.Aggregate)
+
+
+def _get_aggregate(session, aggregate_id):
+    agg = _aggregate_query(session).filter(
+        models.Aggregate.id == aggregate_id).one_or_none()
+    if agg is None:
+        raise exception.AggregateNotFound(aggregate_id=aggregate_id)
+    return agg
+
+
+def aggregate_get(context, aggregate_id):
+    with context_manager.reader.using(_ctx(context)) as session:
+        return _get_aggregate(session, aggregate_id)
+
+
+def aggregate_get_all(context):
+    """All aggregates with hosts and metadata in three queries in all."""
+    with context_manager.reader.using(_ctx(context)) as session:
+        return _aggregate_query(session).order_by(models.Aggregate.id).all()
+
+
+def aggregate_get_by_host(context, host):
+    with context_manager.reader.using(_ctx(context)) as session:
+        return _aggregate_query(session).join(
+            models.AggregateHost).filter(
+            models.AggregateHost.host == host).order_by(
+            models.Aggregate.id).all()
+
+
+def _name_taken(session, name, exclude_id=None):
+    # Names are unique case-insensitively on every engine (see README).
+    query = session.query(models.Aggregate.id).filter(
+        sa.func.lower(models.Aggregate.name) == name.lower())
+    if exclude_id is not None:
+        query = query.filter(models.Aggregate.id != exclude_id)
+    return session.query(query.exists()).scalar()
+
+
+def aggregate_create(context, name, metadata=None, uuid=None):
+    try:
+        with context_manager.writer.using(_ctx(context)) as session:
+            if _name_taken(session, name):
+                raise exception.AggregateNameExists(aggregate_name=name)
+            agg = models.Aggregate(uuid=uuid or uuidutils.generate_uuid(),
+                                   name=name)
+            for key, value in (metadata or {}).items():
+                agg._metadata.append(
+                    models.AggregateMetadata(key=key, value=value))
+            session.add(agg)
+            session.flush()
+            _load(agg)
+    except db_exc.DBDuplicateEntry:
+        raise exception.AggregateNameExists(aggregate_name=name)
+    return agg
+
+
+def aggregate_update(context, aggregate_id, name=None, set_metadata=None,
+                     check=None):
+    """Rename and/or merge metadata in one transaction.
+
+    ``check(session, aggregate)`` runs inside the transaction after the
+    rename, so a rule it raises rolls the rename back too.
+    """
+    try:
+        with context_manager.writer.using(_ctx(context)) as session:
+            agg = _get_aggregate(session, aggregate_id)
+            if name is not None:
+                if _name_taken(session, name, exclude_id=agg.id):
+                    raise exception.AggregateNameExists(aggregate_name=name)
+                agg.name = name
+                agg.updated_at = timeutils.utcnow()
+                session.flush()
+            if check is not None:
+                check(session, agg)
+            if set_metadata:
+                _merge_metadata(session, agg, set_metadata)
+            session.flush()
+    except db_exc.DBDuplicateEntry as exc:
+        columns = exc.columns or []
+        if name is not None and 'key' not in columns:
+            raise exception.AggregateNameExists(aggregate_name=name)
+        keys = [k for k in (set_metadata or {}) if set_metadata[k]]
+        raise exception.AggregateMetadataKeyExists(
+            aggregate_id=aggregate_id, key=', '.join(keys))
+    return agg
+
+
+def _merge_metadata(session, agg, changes):
+    existing = {m.key: m for m in agg._metadata}
+    folded = {k.lower(): k for k in existing}
+    for key, value in changes.items():
+        row = existing.get(key)
+        if value is None:
+            if row is not None:
+                agg._metadata.remove(row)
+                session.delete(row)
+            continue
+        if row is not None:
+            row.value = value
+            continue
+        other = folded.get(key.lower())
+        if other is not None and other not in changes:
+            # Keys are unique case-insensitively, as on MySQL Nova.
+            raise exception.AggregateMetadataKeyExists(
+                aggregate_id=agg.id, key=other)
+        agg._metadata.append(
+            models.AggregateMetadata(key=key, value=value))
+    session.flush()
+
+
+def aggregate_delete(context, aggregate_id, check=None):
+    with context_manager.writer.using(_ctx(context)) as session:
+        agg = _get_aggregate(session, aggregate_id)
+        if check is not None:
+            check(session, agg)
+        session.delete(agg)
+        session.flush()
+    return agg
+
+
+def aggregate_add_host(context, aggregate_id, host, check=None):
+    try:
+        with context_manager.writer.using(_ctx(context)) as session:
+            agg = _get_aggregate(session, aggregate_id)
+            if host in agg.hosts:
+                raise exception.AggregateHostExists(
+                    aggregate_id=aggregate_id, host=host)
+            if check is not None:
+                check(session, agg)
+            agg._hosts.append(models.AggregateHost(host=host))
+            session.flush()
+    except db_exc.DBDuplicateEntry:
+        raise exception.AggregateHostExists(
+            aggregate_id=aggregate_id, host=host)
+    return agg
+
+
+def aggregate_remove_host(context, aggregate_id, host, check=None):
+    with context_manager.writer.using(_ctx(context)) as session:
+        agg = _get_aggregate(session, aggregate_id)
+        if check is not None:
+            check(session, agg)
+        for row in agg._hosts:
+            if row.host == host:
+                agg._hosts.remove(row)
+                session.delete(row)
+                break
+        else:
+            raise exception.AggregateHostNotFound(
+                aggregate_id=aggregate_id, host=host)
+        session.flush()
+    return agg
+
+
+def hosts_availability_zones(session, hosts, exclude_aggregate_id):
+    """AZ names of the other aggregates holding any of ``hosts``.
+
+    One entry per aggregate, in aggregate id order, so two aggregates with
+    the same zone give the zone twice (as Nova's message shows it).
+    """
+    if not hosts:
+        return []
+    member_of = session.query(models.AggregateHost.aggregate_id).filter(
+        models.AggregateHost.host.in_(list(hosts)))
+    query = session.query(models.AggregateMetadata.value).filter(
+        models.AggregateMetadata.aggregate_id.in_(member_of),
+        models.AggregateMetadata.aggregate_id != exclude_aggregate_id,
+        models.AggregateMetadata.key == 'availability_zone')
+    return [row[0] for row in
+            query.order_by(models.AggregateMetadata.aggregate_id)]
+
+
+# Services (the compute host registry) --------------------------------------
+
+
+def service_get_by_host_and_binary(context, host, binary):
+    with context_manager.reader.using(_ctx(context)) as session:
+        return session.query(models.Service).filter_by(
+            host=host, binary=binary).one_or_none()
+
+
+def service_get_all(context, binary=None, host=None):
+    with context_manager.reader.using(_ctx(context)) as session:
+        query = session.query(models.Service)
+        if binary is not None:
+            query = query.filter_by(binary=binary)
+        if host is not None:
+            query = query.filter_by(host=host)
+        return query.order_by(models.Service.id).all()
+
+
+def service_get_by_hosts(context, hosts, binary):
+    with context_manager.reader.using(_ctx(context)) as session:
+        return session.query(models.Service).filter(
+            models.Service.host.in_(list(hosts)),
+            models.Service.binary == binary).all()
+
+
+def service_report(context, host, binary, topic, version):
+    """Record a heartbeat; create the registry row on the first one."""
+    for _attempt in range(2):
+        try:
+            with context_manager.writer.using(_ctx(context)) as session:
+                svc = session.query(models.Service).filter_by(
+                    host=host, binary=binary).one_or_none()
+                now = timeutils.utcnow()
+                if svc is None:
+                    svc = models.Service(
+                        uuid=uuidutils.generate_uuid(), host=host,
+                        binary=binary, topic=topic, report_count=0,
+                        disabled=False, forced_down=False)
+                    session.add(svc)
+                svc.report_count = (svc.report_count or 0) + 1
+                svc.last_seen_up = now
+                svc.version = version
+                svc.topic = topic
+                session.flush()
+                return svc
+        except db_exc.DBDuplicateEntry:
+            # Two first heartbeats raced; the second attempt updates.
+            continue
+    raise exception.AggregatesExtException('could not record heartbeat')
+
+
+def service_create(context, host, binary, topic=None, **values):
+    with context_manager.writer.using(_ctx(context)) as session:
+        svc = models.Service(uuid=uuidutils.generate_uuid(), host=host,
+                             binary=binary, topic=topic, **values)
+        session.add(svc)
+        session.flush()
+        return svc
+
+
+def service_update(context, host, binary, **values):
+    with context_manager.writer.using(_ctx(context)) as session:
+        svc = session.query(models.Service).filter_by(
+            host=host, binary=binary).one_or_none()
+        if svc is None:
+            raise exception.ComputeHostNotFound(host=host)
+        for key, value in values.items():
+            setattr(svc, key, value)
+        session.flush()
+        return svc
+
+
+# Pre-cache requests --------------------------------------------------------
+
+
+def precache_request_create(context, aggregate, image_ids):
+    with context_manager.writer.using(_ctx(context)) as session:
+        req = models.PrecacheRequest(
+            uuid=uuidutils.generate_uuid(), aggregate_id=aggregate.id,
+            aggregate_uuid=aggregate.uuid, image_ids=json.dumps(image_ids),
+            hosts=json.dumps(aggregate.hosts), status='pending')
+        session.add(req)
+        session.flush()
+        return req
+
+
+def precache_request_get(context, request_uuid):
+    with context_manager.reader.using(_ctx(context)) as session:
+        req = session.query(models.PrecacheRequest).filter_by(
+            uuid=request_uuid).one_or_none()
+        if req is None:
+            raise exception.NotFound()
+        return req
+
+
+def precache_request_list(context, aggregate_id=None):
+    with context_manager.reader.using(_ctx(context)) as session:
+        query = session.query(models.PrecacheRequest)
+        if aggregate_id is not None:
+            query = query.filter_by(aggregate_id=aggregate_id)
+        return query.order_by(models.PrecacheRequest.id).all()
+
+
+def precache_request_set_status(context, request_uuid, status,
+                                finished=False):
+    with context_manager.writer.using(_ctx(context)) as session:
+        req = session.query(models.PrecacheRequest).filter_by(
+            uuid=request_uuid).one()
+        req.status = status
+        if finished:
+            req.finished_at = timeutils.utcnow()
+        session.flush()
+        return req
+
+
+def precache_host_result_save(context, request_uuid, host, status, images,
+                              detail=None):
+    with context_manager.writer.using(_ctx(context)) as session:
+        req = session.query(models.PrecacheRequest).filter_by(
+            uuid=request_uuid).one()
+        row = session.query(models.PrecacheHostResult).filter_by(
+            request_id=req.id, host=host).one_or_none()
+        if row is None:
+            row = models.PrecacheHostResult(request_id=req.id, host=host)
+            session.add(row)
+        row.status = status
+        row.images = json.dumps(images, sort_keys=True)
+        row.detail = detail[:255] if detail else None
+        session.flush()
+        return row

@@ -1,0 +1,110 @@
+"""Initial schema: aggregates, hosts, metadata, services, pre-cache requests.
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-27
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0001'
+down_revision = None
+branch_labels = None
+depends_on = None
+
+_MYSQL = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'}
+
+
+def _timestamps():
+    return [sa.Column('created_at', sa.DateTime),
+            sa.Column('updated_at', sa.DateTime)]
+
+
+def upgrade():
+    op.create_table(
+        'aggregates',
+        *_timestamps(),
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column('uuid', sa.String(36)),
+        sa.Column('name', sa.String(255)),
+        sa.UniqueConstraint('name', name='uniq_aggregate0name'),
+        sa.Index('aggregate_uuid_idx', 'uuid'),
+        **_MYSQL)
+    # Aggregate names are unique without regard to case on every engine.
+    # MySQL/MariaDB get that from the table's case-insensitive collation;
+    # SQLite and PostgreSQL from an index on lower(name).
+    bind = op.get_bind()
+    if bind.dialect.name in ('sqlite', 'postgresql'):
+        op.create_index('uniq_aggregate0lower_name', 'aggregates',
+                        [sa.text('lower(name)')], unique=True)
+    op.create_table(
+        'aggregate_hosts',
+        *_timestamps(),
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column('host', sa.String(255)),
+        sa.Column('aggregate_id', sa.Integer,
+                  sa.ForeignKey('aggregates.id'), nullable=False),
+        sa.UniqueConstraint('host', 'aggregate_id',
+                            name='uniq_aggregate_hosts0host0aggregate_id'),
+        **_MYSQL)
+    op.create_table(
+        'aggregate_metadata',
+        *_timestamps(),
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column('key', sa.String(255), nullable=False),
+        sa.Column('value', sa.String(255), nullable=False),
+        sa.Column('aggregate_id', sa.Integer,
+                  sa.ForeignKey('aggregates.id'), nullable=False),
+        sa.UniqueConstraint('aggregate_id', 'key',
+                            name='uniq_aggregate_metadata0aggregate_id0key'),
+        sa.Index('aggregate_metadata_key_idx', 'key'),
+        **_MYSQL)
+    op.create_table(
+        'services',
+        *_timestamps(),
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column('uuid', sa.String(36), nullable=False),
+        sa.Column('host', sa.String(255), nullable=False),
+        sa.Column('binary', sa.String(255), nullable=False),
+        sa.Column('topic', sa.String(255)),
+        sa.Column('disabled', sa.Boolean, nullable=False,
+                  server_default=sa.false()),
+        sa.Column('disabled_reason', sa.String(255)),
+        sa.Column('forced_down', sa.Boolean, nullable=False,
+                  server_default=sa.false()),
+        sa.Column('report_count', sa.Integer, nullable=False,
+                  server_default='0'),
+        sa.Column('last_seen_up', sa.DateTime),
+        sa.Column('version', sa.Integer, nullable=False, server_default='0'),
+        sa.UniqueConstraint('host', 'binary',
+                            name='uniq_services0host0binary'),
+        sa.UniqueConstraint('uuid', name='uniq_services0uuid'),
+        **_MYSQL)
+    op.create_table(
+        'precache_requests',
+        *_timestamps(),
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column('uuid', sa.String(36), nullable=False),
+        sa.Column('aggregate_id', sa.Integer, nullable=False),
+        sa.Column('aggregate_uuid', sa.String(36)),
+        sa.Column('image_ids', sa.Text, nullable=False),
+        sa.Column('hosts', sa.Text, nullable=False),
+        sa.Column('status', sa.String(20), nullable=False),
+        sa.Column('finished_at', sa.DateTime),
+        sa.UniqueConstraint('uuid', name='uniq_precache_requests0uuid'),
+        sa.Index('precache_requests_aggregate_id_idx', 'aggregate_id'),
+        **_MYSQL)
+    op.create_table(
+        'precache_host_results',
+        *_timestamps(),
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column('request_id', sa.Integer,
+                  sa.ForeignKey('precache_requests.id'), nullable=False),
+        sa.Column('host', sa.String(255), nullable=False),
+        sa.Column('status', sa.String(20), nullable=False),
+        sa.Column('images', sa.Text, nullable=False),
+        sa.Column('detail', sa.String(255)),
+        sa.UniqueConstraint('request_id', 'host',
+                            name='uniq_precache_host_results0request0host'),
+        **_MYSQL)

@@ -1,0 +1,154 @@
+"""SQLAlchemy models.
+
+The three aggregate tables carry the names, columns and unique constraints of
+Nova's API database, so that an existing cloud's aggregates can be served.
+``services`` is the compute host registry; ``precache_requests`` and
+``precache_host_results`` record image pre-cache requests and what each host
+made of them.
+"""
+
+from oslo_utils import timeutils
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+
+def _now():
+    return timeutils.utcnow()
+
+
+class Base(orm.DeclarativeBase):
+    pass
+
+
+class TimestampMixin:
+    created_at = sa.Column(sa.DateTime, default=_now)
+    updated_at = sa.Column(sa.DateTime, onupdate=_now)
+
+
+class Aggregate(TimestampMixin, Base):
+    __tablename__ = 'aggregates'
+    __table_args__ = (
+        sa.Index('aggregate_uuid_idx', 'uuid'),
+        sa.UniqueConstraint('name', name='uniq_aggregate0name'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    uuid = sa.Column(sa.String(36))
+    name = sa.Column(sa.String(255))
+    # Hosts and metadata are loaded in one extra query each for any number
+    # of aggregates (selectin), never one query per aggregate.
+    _hosts = orm.relationship(
+        'AggregateHost', lazy='selectin', order_by='AggregateHost.id',
+        cascade='all, delete-orphan')
+    _metadata = orm.relationship(
+        'AggregateMetadata', lazy='selectin', order_by='AggregateMetadata.id',
+        cascade='all, delete-orphan')
+
+    @property
+    def hosts(self):
+        return [h.host for h in self._hosts]
+
+    @property
+    def metadata_dict(self):
+        return {m.key: m.value for m in self._metadata}
+
+    @property
+    def availability_zone(self):
+        return self.metadata_dict.get('availability_zone')
+
+
+class AggregateHost(TimestampMixin, Base):
+    __tablename__ = 'aggregate_hosts'
+    __table_args__ = (
+        sa.UniqueConstraint(
+            'host', 'aggregate_id',
+            name='uniq_aggregate_hosts0host0aggregate_id'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    host = sa.Column(sa.String(255))
+    aggregate_id = sa.Column(
+        sa.Integer, sa.ForeignKey('aggregates.id'), nullable=False)
+
+
+class AggregateMetadata(TimestampMixin, Base):
+    __tablename__ = 'aggregate_metadata'
+    __table_args__ = (
+        sa.UniqueConstraint(
+            'aggregate_id', 'key',
+            name='uniq_aggregate_metadata0aggregate_id0key'),
+        sa.Index('aggregate_metadata_key_idx', 'key'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    key = sa.Column(sa.String(255), nullable=False)
+    value = sa.Column(sa.String(255), nullable=False)
+    aggregate_id = sa.Column(
+        sa.Integer, sa.ForeignKey('aggregates.id'), nullable=False)
+
+
+class Service(TimestampMixin, Base):
+    """One row per compute host and binary: the compute host registry."""
+
+    __tablename__ = 'services'
+    __table_args__ = (
+        sa.UniqueConstraint('host', 'binary',
+                            name='uniq_services0host0binary'),
+        sa.UniqueConstraint('uuid', name='uniq_services0uuid'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    uuid = sa.Column(sa.String(36), nullable=False)
+    host = sa.Column(sa.String(255), nullable=False)
+    binary = sa.Column(sa.String(255), nullable=False)
+    topic = sa.Column(sa.String(255))
+    disabled = sa.Column(sa.Boolean, default=False, nullable=False)
+    disabled_reason = sa.Column(sa.String(255))
+    forced_down = sa.Column(sa.Boolean, default=False, nullable=False)
+    report_count = sa.Column(sa.Integer, default=0, nullable=False)
+    last_seen_up = sa.Column(sa.DateTime)
+    version = sa.Column(sa.Integer, default=0, nullable=False)
+
+
+class PrecacheRequest(TimestampMixin, Base):
+    """An image pre-cache request, as the API accepted it."""
+
+    __tablename__ = 'precache_requests'
+    __table_args__ = (
+        sa.UniqueConstraint('uuid', name='uniq_precache_requests0uuid'),
+        sa.Index('precache_requests_aggregate_id_idx', 'aggregate_id'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    uuid = sa.Column(sa.String(36), nullable=False)
+    aggregate_id = sa.Column(sa.Integer, nullable=False)
+    aggregate_uuid = sa.Column(sa.String(36))
+    # JSON list of canonical image ids, in request order.
+    image_ids = sa.Column(sa.Text, nullable=False)
+    # JSON list of the aggregate's hosts when the request was accepted.
+    hosts = sa.Column(sa.Text, nullable=False)
+    status = sa.Column(sa.String(20), nullable=False, default='pending')
+    finished_at = sa.Column(sa.DateTime)
+    results = orm.relationship(
+        'PrecacheHostResult', lazy='selectin',
+        order_by='PrecacheHostResult.id', cascade='all, delete-orphan')
+
+
+class PrecacheHostResult(TimestampMixin, Base):
+    """What one host made of one pre-cache request."""
+
+    __tablename__ = 'precache_host_results'
+    __table_args__ = (
+        sa.UniqueConstraint('request_id', 'host',
+                            name='uniq_precache_host_results0request0host'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    request_id = sa.Column(
+        sa.Integer, sa.ForeignKey('precache_requests.id'), nullable=False)
+    host = sa.Column(sa.String(255), nullable=False)
+    # skipped, done or failed (the RPC call itself failed)
+    status = sa.Column(sa.String(20), nullable=False)
+    # JSON object {image_id: cached|existing|error|unsupported|skipped}
+    images = sa.Column(sa.Text, nullable=False)
+    detail = sa.Column(sa.String(255))

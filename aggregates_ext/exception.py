@@ -1,0 +1,101 @@
+"""Domain exceptions.  No HTTP here: controllers map these to status codes.
+
+Each exception's message is the text a client reads in the fault body, so
+the wording follows Nova's where Nova has the same error.
+"""
+
+
+class AggregatesExtException(Exception):
+    msg_fmt = 'An unknown exception occurred.'
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            message = self.msg_fmt % kwargs
+        self.message = message
+        super().__init__(message)
+
+    def format_message(self):
+        return self.message
+
+
+class NotFound(AggregatesExtException):
+    msg_fmt = 'Resource could not be found.'
+
+
+class Invalid(AggregatesExtException):
+    msg_fmt = 'Unacceptable parameters.'
+
+
+class Conflict(AggregatesExtException):
+    msg_fmt = 'Conflict.'
+
+
+class AggregateNotFound(NotFound):
+    msg_fmt = 'Aggregate %(aggregate_id)s could not be found.'
+
+
+class AggregateNameExists(Conflict):
+    msg_fmt = 'Aggregate %(aggregate_name)s already exists.'
+
+
+class AggregateHostExists(Conflict):
+    msg_fmt = 'Aggregate %(aggregate_id)s already has host %(host)s.'
+
+
+class AggregateHostNotFound(NotFound):
+    msg_fmt = 'Aggregate %(aggregate_id)s has no host %(host)s.'
+
+
+class AggregateMetadataKeyExists(Invalid):
+    msg_fmt = ('Aggregate %(aggregate_id)s already contain metadata key '
+               '%(key)s.')
+
+
+class ComputeHostNotFound(NotFound):
+    msg_fmt = 'Compute host %(host)s could not be found.'
+
+
+class InvalidAggregateAction(Invalid):
+    msg_fmt = ('Cannot %(action)s aggregate %(aggregate_id)s. '
+               'Reason: %(reason)s.')
+
+
+class InvalidAggregateActionAdd(InvalidAggregateAction):
+    msg_fmt = ('Cannot add host to aggregate %(aggregate_id)s. '
+               'Reason: %(reason)s.')
+
+
+class InvalidAggregateActionDelete(InvalidAggregateAction):
+    msg_fmt = ('Cannot remove host from aggregate %(aggregate_id)s. '
+               'Reason: %(reason)s.')
+
+
+class InvalidAggregateActionUpdate(InvalidAggregateAction):
+    msg_fmt = ('Cannot update aggregate %(aggregate_id)s. '
+               'Reason: %(reason)s.')
+
+
+class InvalidAggregateActionUpdateMeta(InvalidAggregateAction):
+    msg_fmt = ('Cannot update metadata of aggregate %(aggregate_id)s. '
+               'Reason: %(reason)s.')
+
+
+class ImageNotFound(NotFound):
+    msg_fmt = 'Image %(image_id)s could not be found.'
+
+
+class ImageNotAuthorized(AggregatesExtException):
+    msg_fmt = 'Not authorized for image %(image_id)s.'
+
+
+class ImageServiceUnavailable(AggregatesExtException):
+    msg_fmt = 'Connection to the image service failed: %(reason)s'
+
+
+class ServiceNotFound(NotFound):
+    msg_fmt = 'Service %(service_id)s could not be found.'
+
+
+class PolicyNotAuthorized(AggregatesExtException):
+    msg_fmt = "Policy doesn't allow %(action)s to be performed."

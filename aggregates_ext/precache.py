@@ -1,0 +1,54 @@
+"""Image pre-caching, API side: check, record, cast to the conductor."""
+
+from oslo_log import log as logging
+
+from aggregates_ext.conductor import rpcapi as conductor_rpcapi
+from aggregates_ext.db import api as db_api
+from aggregates_ext import image
+
+LOG = logging.getLogger(__name__)
+
+
+def aggregate_snapshot(agg):
+    """The aggregate as the conductor gets it: hosts at request time."""
+    return {'id': agg.id, 'uuid': agg.uuid, 'name': agg.name,
+            'hosts': agg.hosts, 'metadata': agg.metadata_dict}
+
+
+class PrecacheAPI:
+    """Accept pre-cache requests for the conductor to carry out."""
+
+    def __init__(self, image_api=None, conductor=None):
+        self._image_api = image_api
+        self._conductor = conductor
+
+    @property
+    def image_api(self):
+        if self._image_api is None:
+            self._image_api = image.get_image_api()
+        return self._image_api
+
+    @property
+    def conductor(self):
+        if self._conductor is None:
+            self._conductor = conductor_rpcapi.ConductorAPI()
+        return self._conductor
+
+    def cache_images(self, context, aggregate_id, image_ids):
+        """Record a pre-cache request and cast it to the conductor.
+
+        :raises AggregateNotFound: no such aggregate
+        :raises ImageNotFound: the first image, in request order, that the
+            image service does not have (nothing is recorded or cast)
+        :returns: the recorded request
+        """
+        agg = db_api.aggregate_get(context, aggregate_id)
+        for image_id in image_ids:
+            self.image_api.get(context, image_id)
+        request = db_api.precache_request_create(context, agg, image_ids)
+        LOG.info('Pre-cache request %s: image(s) %s on aggregate %s '
+                 '(%d hosts)', request.uuid, ', '.join(image_ids), agg.id,
+                 len(agg.hosts))
+        self.conductor.cache_images(context, request.uuid,
+                                    aggregate_snapshot(agg), image_ids)
+        return request
