@@ -26,6 +26,7 @@ CONF = conf.CONF
 _JSON_TYPES = ('application/json', 'application/vnd.openstack.compute+json')
 # A missing, empty or text/plain Content-Type still means JSON, as on Nova.
 _TREATED_AS_NONE = ('', 'text/plain')
+_EMPTY = object()
 
 
 class Request(webob.Request):
@@ -158,10 +159,10 @@ class Resource:
                 content_type not in _TREATED_AS_NONE):
             raise fault.HTTPError(415, 'Unsupported Content-Type')
         if req.method not in ('POST', 'PUT'):
-            return None
+            return _EMPTY
         raw = req.body
         if not raw:
-            return None
+            return _EMPTY
         try:
             return jsonutils.loads(raw)
         except ValueError:
@@ -174,14 +175,15 @@ class Resource:
             action = self._action_method(body)
         method = getattr(self.controller, action)
         if req.method in ('POST', 'PUT'):
-            args['body'] = body
+            # An empty body reaches the schema as None, as on Nova.
+            args['body'] = None if body is _EMPTY else body
         result = method(req, **args)
         validation.check_response(method, req.api_version, result.body,
                                   CONF.api.response_validation)
         return _json_response(result)
 
     def _action_method(self, body):
-        if body is None:
+        if body is _EMPTY:
             raise fault.BadRequest('Malformed request body')
         if not isinstance(body, dict):
             raise fault.NotFound()

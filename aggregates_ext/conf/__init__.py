@@ -9,13 +9,18 @@ for the oslo-config-generator.
 from oslo_config import cfg
 
 from aggregates_ext.conf import api
+from aggregates_ext.conf import compute
 from aggregates_ext.conf import database
 from aggregates_ext.conf import default
+from aggregates_ext.conf import glance
+from aggregates_ext.conf import image
+from aggregates_ext.conf import image_cache
 from aggregates_ext.conf import notifications
 
 CONF = cfg.CONF
 
-_MODULES = [default, api, database, notifications]
+_MODULES = [default, api, database, notifications, compute, image,
+            glance, image_cache]
 
 
 def register_all(conf):
