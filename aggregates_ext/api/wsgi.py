@@ -70,6 +70,8 @@ def expected_errors(mapping):
         def wrapper(self, req, *args, **kwargs):
             try:
                 return func(self, req, *args, **kwargs)
+            except exception.PolicyNotAuthorized:
+                raise
             except exception.AggregatesExtException as exc:
                 for cls, status in mapping.items():
                     if isinstance(exc, cls):

@@ -99,6 +99,7 @@ class AggregatesController:
 
     @wsgi.expected_errors({exception.AggregateNotFound: 404,
                            exception.InvalidAggregateAction: 400})
+    @validation.query_schema(schema.delete_query)
     @validation.response_body_schema(schema.delete_response)
     def delete(self, req, id):
         """DELETE /os-aggregates/{id}: 200 with an empty body."""

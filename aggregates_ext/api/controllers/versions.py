@@ -11,6 +11,8 @@ import webob.dec
 
 from aggregates_ext.api import fault
 from aggregates_ext.api import microversion
+from aggregates_ext.api.schemas import parameter_types
+from aggregates_ext.api import validation
 from aggregates_ext.api import wsgi
 from aggregates_ext import conf
 
@@ -116,6 +118,7 @@ def v21_app_factory(global_conf, **local_conf):
 class VersionsController:
     """``GET /v2.1/versions/v2.1``: the same document, authenticated."""
 
+    @validation.query_schema(parameter_types.any_query)
     def show(self, req, id):
         if id != 'v2.1':
             raise fault.NotFound()

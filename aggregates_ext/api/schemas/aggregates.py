@@ -81,6 +81,8 @@ set_metadata = {
 # Up to 2.101 any query string is accepted and ignored; from 2.102 none is.
 index_query = types.no_query
 show_query = types.no_query
+# Every other method ignores query strings at every version.
+delete_query = types.any_query
 index_query_legacy = types.any_query
 show_query_legacy = types.any_query
 

@@ -1,0 +1,82 @@
+"""Every route: a request schema, and 403 for a non-admin."""
+
+from aggregates_ext.api import router
+from aggregates_ext.api import validation
+from aggregates_ext.api import wsgi
+from aggregates_ext.tests.unit.api import base
+
+_VALID_BODIES = {
+    'create': {'aggregate': {'name': 'x'}},
+    'update': {'aggregate': {'name': 'x'}},
+    'add_host': {'add_host': {'host': 'c1'}},
+    'remove_host': {'remove_host': {'host': 'c1'}},
+    'set_metadata': {'set_metadata': {'metadata': {}}},
+    'images': {'cache': [{'id': '3b1c2d9e-6f1a-4c55-9d0e-2b7f8c1a0e11'}]},
+}
+
+
+def _handlers():
+    """(path, method, handler name, handler) of every routed handler."""
+    for path, method, resource, action in router.ROUTES:
+        if action == 'action':
+            for name in resource.actions.values():
+                yield path, method, name, getattr(resource.controller, name)
+        else:
+            yield path, method, action, getattr(resource.controller, action)
+
+
+class TestEveryRoute(base.APITestCase):
+
+    def test_every_handler_has_a_request_schema(self):
+        missing = []
+        for path, method, name, handler in _handlers():
+            schemas = validation.schemas_of(handler)
+            kind = 'body' if method in ('POST', 'PUT') else 'query'
+            if not schemas.get(kind):
+                missing.append('%s %s (%s)' % (method, path, name))
+        self.assertEqual([], missing)
+
+    def test_every_aggregate_route_403_for_non_admin(self):
+        agg = self.create()
+        allowed = []
+        for path, method, name, handler in _handlers():
+            if path.startswith('/versions'):
+                continue
+            url = path.replace('{id}', str(agg['id']))
+            body = _VALID_BODIES.get(name)
+            if path.endswith('/action'):
+                body = _VALID_BODIES[name]
+            resp = self.req(method, url, body, token=base.MEMBER,
+                            version='latest')
+            if resp.status_int != 403:
+                allowed.append('%s %s %s -> %s' % (method, url, name,
+                                                   resp.status_int))
+            else:
+                message = resp.json_body_or_none['forbidden']['message']
+                self.assertRegex(message, r"^Policy doesn't allow "
+                                 r"(os_compute_api:os-aggregates:|"
+                                 r"compute:aggregates:)\w+ to be performed\.$")
+        self.assertEqual([], allowed)
+
+    def test_resources_are_wsgi_resources(self):
+        for path, method, resource, action in router.ROUTES:
+            self.assertIsInstance(resource, wsgi.Resource)
+
+
+class TestPolicyFile(base.APITestCase):
+
+    def test_deployer_policy_file_overrides_default(self):
+        import os
+        import tempfile
+        path = os.path.join(tempfile.mkdtemp(), 'policy.yaml')
+        with open(path, 'w') as f:
+            f.write('"os_compute_api:os-aggregates:index": "role:reader"\n')
+        self.config.conf.set_override('policy_file', path,
+                                      group='oslo_policy')
+        from aggregates_ext import policy
+        policy.reset()
+        self.assertEqual(200, self.req('GET', '/os-aggregates',
+                                       token=base.MEMBER).status_int)
+        self.assertEqual(403, self.req('POST', '/os-aggregates',
+                                       {'aggregate': {'name': 'x'}},
+                                       token=base.MEMBER).status_int)

@@ -1,0 +1,192 @@
+"""Microversion headers, content types, routes, version documents."""
+
+from aggregates_ext.api import router
+from aggregates_ext.tests.unit.api import base
+
+STD = 'OpenStack-API-Version'
+LEGACY = 'X-OpenStack-Nova-API-Version'
+
+
+class TestMicroversions(base.APITestCase):
+
+    def get(self, headers):
+        return self.req('GET', '/os-aggregates', headers=headers)
+
+    def assertVersion(self, resp, version):
+        self.assertEqual(200, resp.status_int, resp.body)
+        self.assertEqual('compute %s' % version, resp.headers[STD])
+        self.assertEqual(version, resp.headers[LEGACY])
+        self.assertEqual([STD, LEGACY], resp.headers.getall('Vary'))
+
+    def test_no_header_is_2_1(self):
+        self.assertVersion(self.get({}), '2.1')
+
+    def test_legacy_header(self):
+        self.assertVersion(self.get({LEGACY: '2.41'}), '2.41')
+
+    def test_standard_header_case_insensitive_service(self):
+        self.assertVersion(self.get({STD: 'COMPUTE 2.41'}), '2.41')
+
+    def test_last_compute_entry_wins(self):
+        self.assertVersion(self.get({STD: 'compute 2.3, compute 2.41'}),
+                           '2.41')
+
+    def test_other_service_falls_back_to_legacy(self):
+        self.assertVersion(self.get({STD: 'volume 3.0', LEGACY: '2.50'}),
+                           '2.50')
+
+    def test_standard_wins_over_legacy(self):
+        self.assertVersion(self.get({STD: 'compute 2.60', LEGACY: '2.50'}),
+                           '2.60')
+
+    def test_latest(self):
+        self.assertVersion(self.get({LEGACY: 'latest'}), '2.104')
+
+    def test_latest_is_case_sensitive(self):
+        resp = self.get({LEGACY: 'Latest'})
+        self.assertFault(resp, 400, 'API Version String Latest is of invalid '
+                         'format. Must be of format MajorNum.MinorNum.')
+        self.assertNotIn(LEGACY, resp.headers)
+        self.assertNotIn(STD, resp.headers)
+
+    def test_bad_formats_400(self):
+        for bad in ('2.01', '02.1', '2.a', '2'):
+            resp = self.get({LEGACY: bad})
+            self.assertEqual(400, resp.status_int, bad)
+
+    def test_out_of_range_406_echoes_version(self):
+        for bad in ('2.0', '2.999', '3.0'):
+            resp = self.get({LEGACY: bad})
+            self.assertEqual('computeFault', self.assertFault(
+                resp, 406, 'Version %s is not supported by the API. Minimum '
+                'is 2.1 and maximum is 2.104.' % bad))
+            self.assertEqual(bad, resp.headers[LEGACY])
+            self.assertEqual('compute %s' % bad, resp.headers[STD])
+
+    def test_errors_carry_version_headers(self):
+        resp = self.req('GET', '/os-aggregates/55', version='2.41')
+        self.assertEqual(404, resp.status_int)
+        self.assertEqual('2.41', resp.headers[LEGACY])
+
+    def test_images_below_2_81_is_404_fault(self):
+        agg = self.create()
+        resp = self.req('POST', '/os-aggregates/%s/images' % agg['id'],
+                        {'cache': [{'id':
+                                    '3b1c2d9e-6f1a-4c55-9d0e-2b7f8c1a0e11'}]},
+                        version='2.80')
+        self.assertEqual('itemNotFound', self.assertFault(
+            resp, 404, 'The resource could not be found.'))
+        self.assertEqual('2.80', resp.headers[LEGACY])
+
+
+class TestContentTypes(base.APITestCase):
+
+    def test_unsupported_content_type_415(self):
+        resp = self.req('POST', '/os-aggregates', raw='{}',
+                        content_type='application/xml')
+        self.assertEqual('badMediaType', self.assertFault(
+            resp, 415, 'Unsupported Content-Type'))
+
+    def test_text_plain_and_vendor_types_parse_as_json(self):
+        for ctype in ('text/plain', 'application/vnd.openstack.compute+json'):
+            resp = self.req('POST', '/os-aggregates',
+                            raw='{"aggregate": {"name": "%s"}}' % ctype,
+                            content_type=ctype)
+            self.assertEqual(200, resp.status_int, resp.body)
+
+    def test_malformed_json_400(self):
+        resp = self.req('POST', '/os-aggregates', raw='{"aggregate": [')
+        self.assertFault(resp, 400, 'Malformed request body')
+
+    def test_success_content_type_has_no_charset(self):
+        resp = self.req('GET', '/os-aggregates')
+        self.assertEqual('application/json', resp.headers['Content-Type'])
+
+    def test_oversized_body_413(self):
+        resp = self.req('POST', '/os-aggregates',
+                        raw='{"aggregate": {"name": "%s"}}' % ('a' * 120000))
+        self.assertEqual(413, resp.status_int)
+
+
+class TestRoutes(base.APITestCase):
+
+    def test_unknown_path_plain_webob_404(self):
+        resp = self.req('GET', '/os-nothing',
+                        headers={'Accept': 'application/json'})
+        self.assertEqual(404, resp.status_int)
+        self.assertEqual({'message': 'The resource could not be found.'
+                                     '<br /><br />\n\n\n',
+                          'code': '404 Not Found', 'title': 'Not Found'},
+                         resp.json_body_or_none)
+
+    def test_unrouted_method_404_not_405(self):
+        agg = self.create()
+        for method, path in (('PATCH', '/os-aggregates/%s' % agg['id']),
+                             ('GET', '/os-aggregates/%s/images' % agg['id'])):
+            self.assertEqual(404, self.req(method, path).status_int)
+
+    def test_project_id_prefix(self):
+        token = 'admin:0123abcd'
+        resp = self.req('GET', '/0123abcd/os-aggregates', token=token)
+        self.assertEqual(200, resp.status_int)
+
+    def test_project_id_mismatch_400(self):
+        resp = self.req('GET', '/abcdef/os-aggregates',
+                        token='admin:0123abcd')
+        self.assertFault(resp, 400, "Malformed request URL: URL's project_id "
+                         "'abcdef' doesn't match Context's project_id "
+                         "'0123abcd'")
+
+    def test_is_ours_for_filter_mode(self):
+        self.assertTrue(router.is_ours('/os-aggregates'))
+        self.assertTrue(router.is_ours('/abc/os-aggregates/1/action'))
+        self.assertFalse(router.is_ours('/servers'))
+        self.assertFalse(router.is_ours('/abc/servers'))
+
+
+class TestVersionDocuments(base.APITestCase):
+
+    def test_root(self):
+        resp = self.api.request('GET', '/', token=None)
+        self.assertEqual(200, resp.status_int)
+        versions = resp.json_body_or_none['versions']
+        self.assertEqual(['v2.0', 'v2.1'], [v['id'] for v in versions])
+        self.assertEqual('DEPRECATED', versions[0]['status'])
+        self.assertEqual({'id': 'v2.1', 'status': 'CURRENT',
+                          'version': '2.104', 'min_version': '2.1',
+                          'updated': '2013-07-23T11:33:21Z',
+                          'links': [{'rel': 'self',
+                                     'href': 'http://localhost/v2.1/'}]},
+                         versions[1])
+        self.assertNotIn('x-openstack-request-id', resp.headers)
+        self.assertNotIn(LEGACY, resp.headers)
+
+    def test_v21_unauthenticated_with_headers(self):
+        for path in ('/v2.1', '/v2.1/'):
+            resp = self.api.request('GET', path, token=None, version='2.50')
+            self.assertEqual(200, resp.status_int)
+            doc = resp.json_body_or_none['version']
+            self.assertEqual('2.104', doc['version'])
+            self.assertEqual('2.1', doc['min_version'])
+            self.assertEqual('http://localhost/v2.1/',
+                             doc['links'][0]['href'])
+            self.assertEqual('2.50', resp.headers[LEGACY])
+            rid = resp.headers['x-openstack-request-id']
+            self.assertRegex(rid, '^req-[0-9a-f-]{36}$')
+            self.assertEqual(rid, resp.headers['x-compute-request-id'])
+
+    def test_versions_alias_needs_auth(self):
+        self.assertEqual(401, self.api.request(
+            'GET', '/v2.1/versions/v2.1', token=None).status_int)
+        resp = self.req('GET', '/versions/v2.1')
+        self.assertEqual('v2.1', resp.json_body_or_none['version']['id'])
+
+    def test_other_root_paths_300(self):
+        resp = self.api.request('GET', '/foo', token=None)
+        self.assertEqual(300, resp.status_int)
+        self.assertEqual(2, len(resp.json_body_or_none['choices']))
+
+    def test_api_without_token_401(self):
+        resp = self.api.request('GET', '/v2.1/os-aggregates', token=None)
+        self.assertFault(resp, 401, 'The request you have made requires '
+                         'authentication.')
