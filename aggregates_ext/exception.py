@@ -99,3 +99,8 @@ class ServiceNotFound(NotFound):
 
 class PolicyNotAuthorized(AggregatesExtException):
     msg_fmt = "Policy doesn't allow %(action)s to be performed."
+
+
+class ConductorUnavailable(AggregatesExtException):
+    msg_fmt = ('The conductor could not be reached; the pre-cache request '
+               'was not sent: %(reason)s')

@@ -4,6 +4,7 @@ from oslo_log import log as logging
 
 from aggregates_ext.conductor import rpcapi as conductor_rpcapi
 from aggregates_ext.db import api as db_api
+from aggregates_ext import exception
 from aggregates_ext import image
 
 LOG = logging.getLogger(__name__)
@@ -49,6 +50,13 @@ class PrecacheAPI:
         LOG.info('Pre-cache request %s: image(s) %s on aggregate %s '
                  '(%d hosts)', request.uuid, ', '.join(image_ids), agg.id,
                  len(agg.hosts))
-        self.conductor.cache_images(context, request.uuid,
-                                    aggregate_snapshot(agg), image_ids)
+        try:
+            self.conductor.cache_images(context, request.uuid,
+                                        aggregate_snapshot(agg), image_ids)
+        except Exception as exc:
+            LOG.error('Could not cast pre-cache request %s: %s', request.uuid,
+                      exc)
+            db_api.precache_request_set_status(context, request.uuid,
+                                               'failed', finished=True)
+            raise exception.ConductorUnavailable(reason=type(exc).__name__)
         return request

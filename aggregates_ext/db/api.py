@@ -108,12 +108,18 @@ def aggregate_get_by_host(context, host):
 
 
 def _name_taken(session, name, exclude_id=None):
-    # Names are unique case-insensitively on every engine (see README).
-    query = session.query(models.Aggregate.id).filter(
-        sa.func.lower(models.Aggregate.name) == name.lower())
-    if exclude_id is not None:
-        query = query.filter(models.Aggregate.id != exclude_id)
-    return session.query(query.exists()).scalar()
+    """Whether another aggregate has this name, ignoring case.
+
+    Compared with Python's case folding so that the rule is the same on
+    every engine (SQLite's lower() only folds ASCII; MySQL's default
+    collations also ignore accents).  Aggregates are few, names are short:
+    reading them all is cheap.
+    """
+    folded = name.casefold()
+    query = session.query(models.Aggregate.id, models.Aggregate.name)
+    return any(other_name.casefold() == folded
+               for other_id, other_name in query
+               if other_id != exclude_id)
 
 
 def aggregate_create(context, name, metadata=None, uuid=None):
@@ -159,32 +165,46 @@ def aggregate_update(context, aggregate_id, name=None, set_metadata=None,
         columns = exc.columns or []
         if name is not None and 'key' not in columns:
             raise exception.AggregateNameExists(aggregate_name=name)
-        keys = [k for k in (set_metadata or {}) if set_metadata[k]]
+        # The engine's collation saw a clash our rule did not (MySQL
+        # compares trailing spaces away).
+        keys = [k for k in (set_metadata or {})
+                if set_metadata[k] is not None]
         raise exception.AggregateMetadataKeyExists(
-            aggregate_id=aggregate_id, key=', '.join(keys))
+            aggregate_id=aggregate_id, key=keys[0] if keys else '')
     return agg
 
 
 def _merge_metadata(session, agg, changes):
+    """Upsert string values, delete None values, leave the rest.
+
+    Keys are unique without regard to case, as on MySQL Nova, on every
+    engine: a new key that differs only in case from a key that stays is
+    refused.
+    """
     existing = {m.key: m for m in agg._metadata}
-    folded = {k.lower(): k for k in existing}
     for key, value in changes.items():
         row = existing.get(key)
+        if value is None and row is not None:
+            agg._metadata.remove(row)
+            session.delete(row)
+            del existing[key]
+    session.flush()
+    kept = {k.casefold(): k for k in existing}
+    for key, value in changes.items():
         if value is None:
-            if row is not None:
-                agg._metadata.remove(row)
-                session.delete(row)
             continue
+        row = existing.get(key)
         if row is not None:
             row.value = value
             continue
-        other = folded.get(key.lower())
-        if other is not None and other not in changes:
-            # Keys are unique case-insensitively, as on MySQL Nova.
+        other = kept.get(key.casefold())
+        if other is not None:
             raise exception.AggregateMetadataKeyExists(
                 aggregate_id=agg.id, key=other)
-        agg._metadata.append(
-            models.AggregateMetadata(key=key, value=value))
+        new = models.AggregateMetadata(key=key, value=value)
+        agg._metadata.append(new)
+        existing[key] = new
+        kept[key.casefold()] = key
     session.flush()
 
 

@@ -34,6 +34,8 @@ class Aggregate(TimestampMixin, Base):
 
     id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
     uuid = sa.Column(sa.String(36))
+    # The migration adds a unique index on lower(name) on SQLite and
+    # PostgreSQL, and a binary collation on MySQL.
     name = sa.Column(sa.String(255))
     # Hosts and metadata are loaded in one extra query each for any number
     # of aggregates (selectin), never one query per aggregate.

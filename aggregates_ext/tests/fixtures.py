@@ -5,7 +5,6 @@ import tempfile
 import warnings
 
 import fixtures
-from oslo_config import cfg
 from oslo_config import fixture as config_fixture
 from oslo_serialization import jsonutils
 import webob
@@ -104,6 +103,3 @@ def tmpdir():
 
 def env_flag(name):
     return os.environ.get(name, '').lower() in ('1', 'true', 'yes')
-
-
-__all__ = ['cfg']

@@ -4,6 +4,7 @@ import uuid
 
 from aggregates_ext.api import fault
 from aggregates_ext.api import microversion as mv
+from aggregates_ext.api.controllers import aggregates
 from aggregates_ext.api.schemas import aggregate_images as schema
 from aggregates_ext.api import validation
 from aggregates_ext.api import wsgi
@@ -29,9 +30,11 @@ class AggregateImagesController:
 
     @wsgi.api_version(mv.IMAGE_PRECACHE)
     @wsgi.expected_errors({exception.AggregateNotFound: 404,
+                           exception.ConductorUnavailable: 503,
                            exception.AggregatesExtException: 400})
     @validation.schema(schema.images)
     @validation.response_body_schema(schema.images_response)
+    @aggregates.typed_id_in_errors
     def images(self, req, id, body):
         """Cast a pre-cache request to the conductor: 202, empty body.
 

@@ -1,5 +1,7 @@
 """/os-aggregates: host aggregates, as Nova serves them."""
 
+import functools
+
 from aggregates_ext.api import microversion as mv
 from aggregates_ext.api.schemas import aggregates as schema
 from aggregates_ext.api import validation
@@ -18,6 +20,17 @@ def _get_id(aggregate_id):
     if number is None:
         raise exception.AggregateNotFound(aggregate_id=aggregate_id)
     return number
+
+
+def typed_id_in_errors(func):
+    """Name the aggregate in a 404 as the client typed it (``+7``)."""
+    @functools.wraps(func)
+    def wrapper(self, req, id, **kwargs):
+        try:
+            return func(self, req, id, **kwargs)
+        except exception.AggregateNotFound:
+            raise exception.AggregateNotFound(aggregate_id=id)
+    return wrapper
 
 
 class AggregatesController:
@@ -63,6 +76,7 @@ class AggregatesController:
                                      max_version=(2, 40))
     @validation.response_body_schema(schema.show_response_v241,
                                      mv.AGGREGATE_UUID)
+    @typed_id_in_errors
     def show(self, req, id):
         """GET /os-aggregates/{id}."""
         context = req.context
@@ -78,6 +92,7 @@ class AggregatesController:
                                      max_version=(2, 40))
     @validation.response_body_schema(schema.show_response_v241,
                                      mv.AGGREGATE_UUID)
+    @typed_id_in_errors
     def update(self, req, id, body):
         """PUT /os-aggregates/{id}: rename and/or change the zone.
 
@@ -101,6 +116,7 @@ class AggregatesController:
                            exception.InvalidAggregateAction: 400})
     @validation.query_schema(schema.delete_query)
     @validation.response_body_schema(schema.delete_response)
+    @typed_id_in_errors
     def delete(self, req, id):
         """DELETE /os-aggregates/{id}: 200 with an empty body."""
         context = req.context
@@ -117,6 +133,7 @@ class AggregatesController:
                                      max_version=(2, 40))
     @validation.response_body_schema(schema.show_response_v241,
                                      mv.AGGREGATE_UUID)
+    @typed_id_in_errors
     def add_host(self, req, id, body):
         """POST /os-aggregates/{id}/action add_host."""
         context = req.context
@@ -158,6 +175,7 @@ class AggregatesController:
                                      max_version=(2, 40))
     @validation.response_body_schema(schema.show_response_v241,
                                      mv.AGGREGATE_UUID)
+    @typed_id_in_errors
     def set_metadata(self, req, id, body):
         """POST /os-aggregates/{id}/action set_metadata: merge, not replace.
         """

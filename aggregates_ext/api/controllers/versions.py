@@ -80,11 +80,11 @@ def root_app(req):
     base = _base_url(req)
     path = req.path_info.lstrip('/')
     choices = []
-    for version in (_V20, _V21):
-        choice = _entry(version, base,
-                        ('v2/' if version is _V20 else 'v2.1/') + path)
-        choice['media-types'] = _MEDIA_TYPES
-        choices.append(choice)
+    for version, prefix in ((_V20, 'v2/'), (_V21, 'v2.1/')):
+        choices.append({
+            'id': version['id'], 'status': version['status'],
+            'links': [{'rel': 'self', 'href': base + prefix + path}],
+            'media-types': _MEDIA_TYPES})
     return _json({'choices': choices}, status=300)
 
 
@@ -122,7 +122,7 @@ class VersionsController:
     def show(self, req, id):
         if id != 'v2.1':
             raise fault.NotFound()
-        base = req.application_url.rstrip('/') + '/'
+        base = _base_url(req)
         if base.endswith('/v2.1/'):
             base = base[:-len('v2.1/')]
         return wsgi.Result(version_document(base))

@@ -7,6 +7,7 @@ Create Date: 2026-11-27
 
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 
 revision = '0001'
 down_revision = None
@@ -27,13 +28,17 @@ def upgrade():
         *_timestamps(),
         sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
         sa.Column('uuid', sa.String(36)),
-        sa.Column('name', sa.String(255)),
+        # Binary collation on MySQL: the case-insensitive rule is the
+        # service's (see db/api.py), not an accent-blind collation's.
+        sa.Column('name', sa.String(255).with_variant(
+            mysql.VARCHAR(255, collation='utf8mb4_bin'),
+            'mysql')),
         sa.UniqueConstraint('name', name='uniq_aggregate0name'),
         sa.Index('aggregate_uuid_idx', 'uuid'),
         **_MYSQL)
-    # Aggregate names are unique without regard to case on every engine.
-    # MySQL/MariaDB get that from the table's case-insensitive collation;
-    # SQLite and PostgreSQL from an index on lower(name).
+    # Names are unique without regard to case (db/api.py checks with
+    # Python's case folding).  SQLite and PostgreSQL back the rule with an
+    # index on lower(name); on MySQL/MariaDB the check alone holds it.
     bind = op.get_bind()
     if bind.dialect.name in ('sqlite', 'postgresql'):
         op.create_index('uniq_aggregate0lower_name', 'aggregates',

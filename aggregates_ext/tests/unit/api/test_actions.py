@@ -216,6 +216,13 @@ class TestSetMetadata(base.APITestCase):
                          'key Foo.' % agg['id'])
         self.assertEqual({'Foo': '1'}, self.show(agg['id'])['metadata'])
 
+    def test_two_keys_differing_in_case_in_one_request_400(self):
+        agg = self.create()
+        resp = self.set(agg['id'], {'Foo': '1', 'foo': '2'})
+        self.assertFault(resp, 400, 'Aggregate %s already contain metadata '
+                         'key Foo.' % agg['id'])
+        self.assertEqual({}, self.show(agg['id'])['metadata'])
+
     def test_rename_key_case_in_one_request(self):
         agg = self.create()
         self.set(agg['id'], {'Foo': '1'})

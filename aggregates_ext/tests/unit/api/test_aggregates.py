@@ -115,6 +115,16 @@ class TestCreate(base.APITestCase):
         self.assertEqual(1, len(self.req('GET', '/os-aggregates')
                                 .json_body_or_none['aggregates']))
 
+    def test_create_duplicate_name_unicode_case_409(self):
+        self.create('Ärger')
+        resp = self.req('POST', '/os-aggregates',
+                        {'aggregate': {'name': 'äRGER'}})
+        self.assertFault(resp, 409, 'Aggregate äRGER already exists.')
+
+    def test_create_accented_name_is_another_name(self):
+        self.create('Ärger')
+        self.create('Arger')
+
     def test_create_empty_name_400(self):
         resp = self.req('POST', '/os-aggregates', {'aggregate': {'name': ''}})
         self.assertFault(resp, 400, "Invalid input for field/attribute name. "
@@ -209,6 +219,10 @@ class TestShow(base.APITestCase):
     def test_show_404(self):
         self.assertFault(self.req('GET', '/os-aggregates/42'), 404,
                          'Aggregate 42 could not be found.')
+
+    def test_show_404_names_id_as_typed(self):
+        self.assertFault(self.req('GET', '/os-aggregates/+7'), 404,
+                         'Aggregate +7 could not be found.')
 
     def test_show_minus_one_404(self):
         self.assertFault(self.req('GET', '/os-aggregates/-1'), 404,

@@ -184,7 +184,13 @@ class TestVersionDocuments(base.APITestCase):
     def test_other_root_paths_300(self):
         resp = self.api.request('GET', '/foo', token=None)
         self.assertEqual(300, resp.status_int)
-        self.assertEqual(2, len(resp.json_body_or_none['choices']))
+        choices = resp.json_body_or_none['choices']
+        self.assertEqual(['v2.0', 'v2.1'], [c['id'] for c in choices])
+        for choice in choices:
+            self.assertEqual({'id', 'status', 'links', 'media-types'},
+                             set(choice))
+        self.assertEqual('http://localhost/v2.1/foo',
+                         choices[1]['links'][0]['href'])
 
     def test_api_without_token_401(self):
         resp = self.api.request('GET', '/v2.1/os-aggregates', token=None)
