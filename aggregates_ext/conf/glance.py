@@ -10,12 +10,15 @@ from oslo_config import cfg
 
 GROUP_NAME = 'glance'
 SERVICE_TYPE = 'image'
+# Services reach each other over the internal endpoint where a cloud has
+# one; keystoneauth's own default is the public one.
+VALID_INTERFACES = ['internal', 'public']
 
 # The auth plugin whose options the sample configuration shows; deployers
 # use other plugins through ``auth_type`` and the plugin's own options.
 _SAMPLE_AUTH_PLUGIN = 'password'
 
-glance_group = cfg.OptGroup(GROUP_NAME, title='Glance options', help="""
+_GROUP_HELP = """
 How the API and the compute agents reach the Glance v2 image service.
 
 Without ``auth_type``, requests carry the token of the user who asked for
@@ -28,25 +31,35 @@ image service's root URL, without ``/v2``.
 Related options:
 
 * ``[image] source``: this group is only read when it is ``glance``.
-""")
+"""
+
+
+def _group():
+    # A new OptGroup each time: ConfigOpts.register_group keeps a shallow
+    # copy that shares the group's option table, and keystoneauth adds auth
+    # plugin options (some required) to that table when it loads a plugin.
+    # A shared table would carry them into every ConfigOpts using the group.
+    return cfg.OptGroup(GROUP_NAME, title='Glance options', help=_GROUP_HELP)
 
 
 def register_opts(conf):
-    conf.register_group(glance_group)
+    conf.register_group(_group())
     ks_loading.register_session_conf_options(conf, GROUP_NAME)
     ks_loading.register_auth_conf_options(conf, GROUP_NAME)
-    ks_loading.register_adapter_conf_options(
-        conf, GROUP_NAME, include_deprecated=False)
-    conf.set_default('service_type', SERVICE_TYPE, group=GROUP_NAME)
+    # What ks_loading.register_adapter_conf_options does, with our defaults
+    # in the options themselves: conf.set_default() after registering would
+    # be undone by ConfigOpts.reset(), which test fixtures call.
+    conf.register_opts(_adapter_opts(), group=GROUP_NAME)
 
 
 def _adapter_opts():
     opts = ks_loading.get_adapter_conf_options(include_deprecated=False)
     for opt in opts:
-        # keystoneauth's adapter options come without a service type; the
-        # sample configuration should show the one register_opts sets.
+        # keystoneauth's adapter options come without these defaults.
         if opt.dest == 'service_type':
             opt.default = SERVICE_TYPE
+        elif opt.dest == 'valid_interfaces':
+            opt.default = VALID_INTERFACES
     return opts
 
 
@@ -64,4 +77,4 @@ def list_opts():
     unique = {}
     for opt in opts:
         unique.setdefault(opt.dest, opt)
-    return {glance_group: list(unique.values())}
+    return {_group(): list(unique.values())}

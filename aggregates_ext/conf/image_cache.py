@@ -87,8 +87,8 @@ Related options:
 Largest image, in MiB, that a host pre-caches.
 
 Larger images are refused before the download starts and reported as
-``error``.  The cap also stops a download whose data turns out to be longer
-than this.
+``error``.  A download is also stopped as soon as its data runs past the
+size the image service announced, so a wrong size cannot get around the cap.
 
 Possible values:
 

@@ -1,0 +1,263 @@
+"""The safe download shared by the image cache drivers.
+
+An image lands in the cache only complete and verified: it is streamed into
+``<final>.part`` while its hash is computed, checked against the hash the
+image service published, synced to disk and renamed into place.  A reader of
+the cache (nova-compute booting from it) therefore sees either no file or
+the whole, verified image, also across a crash.
+"""
+
+import contextlib
+import errno
+import hashlib
+import os
+import shutil
+import threading
+import time
+
+from oslo_log import log as logging
+
+from aggregates_ext import exception
+from aggregates_ext.image import ids
+
+LOG = logging.getLogger(__name__)
+
+MiB = 1024 * 1024
+PART_SUFFIX = '.part'
+
+
+class ImageCacheError(exception.AggregatesExtException):
+    msg_fmt = 'Cannot cache image %(image_id)s: %(reason)s'
+
+
+class ImageTooLarge(ImageCacheError):
+    msg_fmt = ('Image %(image_id)s is larger than the %(limit_mb)d MiB '
+               'allowed by [image_cache] max_image_size_mb.')
+
+
+class InsufficientDiskSpace(ImageCacheError):
+    msg_fmt = ('Not enough free disk space to cache image %(image_id)s: '
+               '%(needed)d bytes needed, %(free)d free, %(reserved_mb)d MiB '
+               'reserved by [image_cache] reserved_disk_mb.')
+
+
+class ImageChecksumMismatch(ImageCacheError):
+    msg_fmt = ('Data of image %(image_id)s does not match its %(algo)s '
+               'hash: expected %(expected)s, got %(actual)s.')
+
+
+class ImageSizeMismatch(ImageCacheError):
+    msg_fmt = ('Data of image %(image_id)s is %(actual)d bytes long, the '
+               'image service announced %(expected)d.')
+
+
+class ImageNotCacheable(ImageCacheError):
+    """The image's metadata rules out caching it (state, hash, format)."""
+
+
+class DownloadInProgress(ImageCacheError):
+    msg_fmt = ('Image %(image_id)s is being downloaded into %(path)s by '
+               'another process.')
+
+
+# Per-path locks, shared by every thread of the process.  Entries live only
+# while someone holds or waits for the lock, so the table does not grow
+# with the number of images ever cached.
+_locks_guard = threading.Lock()
+_locks = {}
+
+
+@contextlib.contextmanager
+def path_lock(path):
+    """Serialize work on one cache file among the threads of this process.
+
+    Callers check whether the file exists and download it under this lock,
+    so overlapping requests for one image download it once: the second
+    caller waits, then finds the file.
+    """
+    key = os.path.abspath(path)
+    with _locks_guard:
+        entry = _locks.setdefault(key, [threading.Lock(), 0])
+        entry[1] += 1
+    try:
+        with entry[0]:
+            yield
+    finally:
+        with _locks_guard:
+            entry[1] -= 1
+            if not entry[1]:
+                del _locks[key]
+
+
+def check_disk_space(directory, image_id, needed, reserved_disk_mb):
+    """Refuse to write ``needed`` bytes that would eat into the reserve.
+
+    :raises InsufficientDiskSpace: free space minus ``needed`` would fall
+        below ``reserved_disk_mb``.
+    """
+    free = shutil.disk_usage(directory).free
+    if free - needed < reserved_disk_mb * MiB:
+        raise InsufficientDiskSpace(image_id=image_id, needed=needed,
+                                    free=free, reserved_mb=reserved_disk_mb)
+
+
+def _verifier(meta, image_id):
+    """The hash object and expected digest to check the data with."""
+    algo = meta.get('os_hash_algo')
+    value = meta.get('os_hash_value')
+    if algo and value and algo in hashlib.algorithms_available:
+        return algo, hashlib.new(algo), value.lower()
+    checksum = meta.get('checksum')
+    if checksum:
+        # Images uploaded before Glance had os_hash_* (Rocky) only have the
+        # MD5 checksum; it still catches a corrupted transfer.
+        return 'md5', hashlib.md5(usedforsecurity=False), checksum.lower()
+    # Caching unverifiable data would hand nova-compute whatever arrived.
+    raise ImageNotCacheable(image_id=image_id,
+                            reason='the image service has no hash for it')
+
+
+def _check_metadata(meta, image_id, max_image_size_mb):
+    if meta.get('status') != 'active':
+        raise ImageNotCacheable(
+            image_id=image_id,
+            reason='its status is %s, not active' % meta.get('status'))
+    size = meta.get('size')
+    if not isinstance(size, int) or size < 0:
+        # Without a size the free-space check cannot be made beforehand.
+        raise ImageNotCacheable(image_id=image_id,
+                                reason='the image service gives no size')
+    if max_image_size_mb and size > max_image_size_mb * MiB:
+        raise ImageTooLarge(image_id=image_id, limit_mb=max_image_size_mb)
+    return size
+
+
+def _open_part(part, image_id, stale_after):
+    """Create ``part`` exclusively, replacing it only when it is stale.
+
+    Exclusive creation matters because a cache directory can be shared
+    with another process (nova-compute writes the same ``.part`` names in
+    its image cache); two writers on one file would mix their data.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_CLOEXEC', 0)
+    try:
+        return os.open(part, flags, 0o644)
+    except FileExistsError:
+        pass
+    try:
+        age = time.time() - os.stat(part).st_mtime
+    except FileNotFoundError:
+        age = None  # its writer just finished or gave up
+    if age is not None:
+        if age < stale_after:
+            raise DownloadInProgress(image_id=image_id, path=part)
+        # A writer that died (agent crash) left it: nothing updates it.
+        LOG.warning('Removing stale partial download %s', part)
+        remove_quietly(part)
+    # Still exclusive: if another writer got in first, it keeps the file.
+    try:
+        return os.open(part, flags, 0o644)
+    except FileExistsError:
+        raise DownloadInProgress(image_id=image_id, path=part)
+
+
+def _stream(chunks, fd, hasher, image_id, size):
+    written = 0
+    try:
+        for chunk in chunks:
+            written += len(chunk)
+            if written > size:
+                # Stop at once: longer data is wrong data, and it must not
+                # get past the size cap and free-space checks, which were
+                # made for the announced size.
+                raise ImageSizeMismatch(image_id=image_id, expected=size,
+                                        actual=written)
+            hasher.update(chunk)
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view):]
+    finally:
+        close = getattr(chunks, 'close', None)
+        if close is not None:
+            close()
+    if written != size:
+        raise ImageSizeMismatch(image_id=image_id, expected=size,
+                                actual=written)
+
+
+def fsync_directory(directory):
+    """Persist the directory entries (a rename) of ``directory``."""
+    fd = os.open(directory, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0))
+    try:
+        os.fsync(fd)
+    except OSError as e:
+        # Some file systems cannot sync a directory; the data is synced.
+        if e.errno not in (errno.EINVAL, errno.ENOTSUP):
+            raise
+    finally:
+        os.close(fd)
+
+
+def remove_quietly(path):
+    """Remove ``path`` if it exists."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def fetch_to_file(context, image_api, image_id, path, chunk_size=None,
+                  max_image_size_mb=0, reserved_disk_mb=0, stage=None,
+                  stale_part_after=0):
+    """Download, verify and atomically place an image at ``path``.
+
+    The caller holds ``path_lock(path)`` and has checked that ``path`` does
+    not exist.  Memory use is one chunk whatever the image size.
+
+    :param stage: optional ``stage(part_path, meta)`` called with the
+        verified, synced download; it returns the file to rename to ``path``
+        (for example a converted copy, which it removes itself on failure).
+    :param stale_part_after: seconds after which an existing ``.part`` that
+        nobody writes to is considered left over and replaced.
+    :returns: the image's metadata.
+    :raises ValueError: ``image_id`` is not a canonical UUID.
+    :raises ImageNotFound, ImageNotAuthorized, ImageServiceUnavailable:
+        from the image service.
+    :raises ImageCacheError: the image was refused or failed verification.
+        On any error nothing is left at ``path`` or ``path.part``.
+    """
+    ids.require_canonical(image_id)
+    directory = os.path.dirname(os.path.abspath(path))
+    meta = image_api.get(context, image_id)
+    size = _check_metadata(meta, image_id, max_image_size_mb)
+    algo, hasher, expected = _verifier(meta, image_id)
+    check_disk_space(directory, image_id, size, reserved_disk_mb)
+
+    part = path + PART_SUFFIX
+    fd = _open_part(part, image_id, stale_part_after)
+    ready = None
+    try:
+        try:
+            chunks = image_api.download(context, image_id,
+                                        chunk_size=chunk_size)
+            _stream(chunks, fd, hasher, image_id, size)
+            actual = hasher.hexdigest()
+            if actual != expected:
+                raise ImageChecksumMismatch(image_id=image_id, algo=algo,
+                                            expected=expected, actual=actual)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        ready = stage(part, meta) if stage is not None else part
+        os.rename(ready, path)
+    except BaseException:
+        remove_quietly(part)
+        if ready is not None and ready != part:
+            remove_quietly(ready)
+        raise
+    if ready != part:
+        remove_quietly(part)
+    fsync_directory(directory)
+    LOG.info('Cached image %s at %s (%d bytes, %s verified)',
+             image_id, path, size, algo)
+    return meta

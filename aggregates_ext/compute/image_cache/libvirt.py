@@ -1,0 +1,176 @@
+"""The image cache of nova-compute's libvirt driver.
+
+nova-compute's libvirt driver boots instances from base images in
+``<[DEFAULT] instances_path>/<[image_cache] subdirectory_name>/``, each named
+by the lower-case hex SHA-1 of the image id.  An image pre-cached there under
+that name is found at boot and not downloaded again; its mtime feeds
+nova-compute's age-based cache cleanup.
+"""
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+
+from oslo_log import log as logging
+
+from aggregates_ext.compute.image_cache import base
+from aggregates_ext.compute.image_cache import fetch
+from aggregates_ext.image import ids
+
+LOG = logging.getLogger(__name__)
+
+_SHA1_HEX = re.compile(r'\A[0-9a-f]{40}\Z')
+
+# Glance disk formats whose data is a raw disk (or a file used as is):
+# nothing to inspect or convert.
+RAW_FORMATS = frozenset(['raw', 'iso', 'ami', 'ari', 'aki'])
+# Glance disk format -> qemu-img format name.
+QEMU_FORMATS = {'qcow2': 'qcow2', 'vmdk': 'vmdk', 'vdi': 'vdi',
+                'vhd': 'vpc', 'vhdx': 'vhdx', 'ploop': 'parallels'}
+# VMDK subformats that hold their data in the file itself; the others are
+# descriptors that can point qemu-img at any file of the host.
+VMDK_ALLOWED_TYPES = frozenset(['streamOptimized', 'monolithicSparse'])
+CONVERTED_SUFFIX = '.converted'
+# qemu-img info only reads headers; a longer run means a hostile image.
+QEMU_IMG_INFO_TIMEOUT = 60
+
+
+class LibvirtDriver(base.FileImageCacheDriver):
+    """Caches images where nova-compute's libvirt driver looks for them."""
+
+    temp_suffixes = (fetch.PART_SUFFIX, CONVERTED_SUFFIX)
+    # nova-compute writes the same temporary names into this directory
+    # while it downloads an image for a boot; a file that is still being
+    # written to belongs to a live download, not to our last run.
+    stale_temp_after = 600
+
+    def __init__(self, conf, image_api, instances_path=None):
+        """Cache below ``instances_path``, by default the option's value.
+
+        The argument lets several agents in one process (the all-in-one
+        service) keep separate caches.
+        """
+        super().__init__(conf, image_api)
+        self._instances_path = instances_path
+
+    @property
+    def cache_dir(self):
+        """``<[DEFAULT] instances_path>/<[image_cache] subdirectory_name>``."""
+        return os.path.join(self._instances_path or self.conf.instances_path,
+                            self.conf.image_cache.subdirectory_name)
+
+    def file_name(self, image_id):
+        """Lower-case hex SHA-1 of the image id, as nova-compute names it."""
+        ids.require_canonical(image_id)
+        return hashlib.sha1(image_id.encode('utf-8'),
+                            usedforsecurity=False).hexdigest()
+
+    def is_cache_name(self, name):
+        """Whether ``name`` is a SHA-1 hex digest."""
+        return _SHA1_HEX.match(name) is not None
+
+    def stage(self, part_path, meta):
+        """Inspect a non-raw download and, with force_raw_images, convert.
+
+        Images with a backing file, an external data file or a VMDK
+        descriptor are refused: qemu-img and the hypervisor would read
+        host files they point to.
+
+        :raises ImageNotCacheable: unknown disk format, unsafe image, or
+            ``qemu-img`` missing.
+        :raises InsufficientDiskSpace: the raw copy would eat into the
+            reserve.
+        """
+        disk_format = meta.get('disk_format')
+        if disk_format in RAW_FORMATS:
+            return part_path
+        image_id = meta['id']
+        qemu_format = QEMU_FORMATS.get(disk_format)
+        if qemu_format is None:
+            raise fetch.ImageNotCacheable(
+                image_id=image_id,
+                reason='unsupported disk format %s' % disk_format)
+        qemu_img = shutil.which('qemu-img')
+        if qemu_img is None:
+            raise fetch.ImageNotCacheable(
+                image_id=image_id,
+                reason='qemu-img is needed for %s images and was not found'
+                       % disk_format)
+        info = _qemu_img_info(qemu_img, part_path, qemu_format, image_id)
+        _check_safe(info, qemu_format, image_id)
+        if not self.conf.force_raw_images:
+            return part_path
+
+        fetch.check_disk_space(os.path.dirname(part_path), image_id,
+                               int(info.get('virtual-size') or 0),
+                               self.conf.image_cache.reserved_disk_mb)
+        converted = part_path[:-len(fetch.PART_SUFFIX)] + CONVERTED_SUFFIX
+        try:
+            _run(image_id, [qemu_img, 'convert', '-f', qemu_format,
+                            '-O', 'raw', part_path, converted])
+            # qemu-img does not promise the data is on disk when it exits.
+            fd = os.open(converted, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except BaseException:
+            fetch.remove_quietly(converted)
+            raise
+        LOG.info('Converted image %s from %s to raw', image_id, disk_format)
+        return converted
+
+
+def _run(image_id, argv, timeout=None):
+    try:
+        result = subprocess.run(argv, check=True, capture_output=True,
+                                timeout=timeout, text=True)
+    except subprocess.CalledProcessError as e:
+        raise fetch.ImageCacheError(
+            image_id=image_id,
+            reason='%s failed: %s' % (' '.join(argv[:2]),
+                                      (e.stderr or '').strip()))
+    except subprocess.TimeoutExpired:
+        raise fetch.ImageCacheError(
+            image_id=image_id,
+            reason='%s did not finish in %s s' % (' '.join(argv[:2]), timeout))
+    return result.stdout
+
+
+def _qemu_img_info(qemu_img, path, qemu_format, image_id):
+    # The format is given, never probed: probing lets a raw image that
+    # starts with a qcow2 header be read as qcow2.
+    out = _run(image_id, [qemu_img, 'info', '--output=json',
+                          '-f', qemu_format, path],
+               timeout=QEMU_IMG_INFO_TIMEOUT)
+    try:
+        info = json.loads(out)
+    except ValueError:
+        raise fetch.ImageCacheError(image_id=image_id,
+                                    reason='unreadable qemu-img info output')
+    if not isinstance(info, dict):
+        raise fetch.ImageCacheError(image_id=image_id,
+                                    reason='unreadable qemu-img info output')
+    return info
+
+
+def _check_safe(info, qemu_format, image_id):
+    def refuse(reason):
+        raise fetch.ImageNotCacheable(image_id=image_id, reason=reason)
+
+    if info.get('format') != qemu_format:
+        refuse('qemu-img reads it as %s, the image service says %s'
+               % (info.get('format'), qemu_format))
+    if info.get('backing-filename') or info.get('full-backing-filename'):
+        refuse('it has a backing file')
+    specific = info.get('format-specific') or {}
+    data = specific.get('data') or {}
+    if data.get('data-file'):
+        refuse('it has an external data file')
+    if qemu_format == 'vmdk':
+        create_type = data.get('create-type')
+        if create_type not in VMDK_ALLOWED_TYPES:
+            refuse('VMDK type %s is not allowed' % create_type)
