@@ -9,6 +9,7 @@ made of them.
 
 from oslo_utils import timeutils
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from sqlalchemy import orm
 
 
@@ -20,9 +21,12 @@ class Base(orm.DeclarativeBase):
     pass
 
 
+DATETIME = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')
+
+
 class TimestampMixin:
-    created_at = sa.Column(sa.DateTime, default=_now)
-    updated_at = sa.Column(sa.DateTime, onupdate=_now)
+    created_at = sa.Column(DATETIME, default=_now)
+    updated_at = sa.Column(DATETIME, onupdate=_now)
 
 
 class Aggregate(TimestampMixin, Base):
@@ -108,7 +112,7 @@ class Service(TimestampMixin, Base):
     disabled_reason = sa.Column(sa.String(255))
     forced_down = sa.Column(sa.Boolean, default=False, nullable=False)
     report_count = sa.Column(sa.Integer, default=0, nullable=False)
-    last_seen_up = sa.Column(sa.DateTime)
+    last_seen_up = sa.Column(DATETIME)
     version = sa.Column(sa.Integer, default=0, nullable=False)
 
 
@@ -130,7 +134,7 @@ class PrecacheRequest(TimestampMixin, Base):
     # JSON list of the aggregate's hosts when the request was accepted.
     hosts = sa.Column(sa.Text, nullable=False)
     status = sa.Column(sa.String(20), nullable=False, default='pending')
-    finished_at = sa.Column(sa.DateTime)
+    finished_at = sa.Column(DATETIME)
     results = orm.relationship(
         'PrecacheHostResult', lazy='selectin',
         order_by='PrecacheHostResult.id', cascade='all, delete-orphan')

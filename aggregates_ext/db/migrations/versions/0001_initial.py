@@ -15,11 +15,14 @@ branch_labels = None
 depends_on = None
 
 _MYSQL = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'}
+# Microseconds on MySQL too, so that a timestamp reads back as it was
+# returned (MySQL's plain DATETIME drops the fraction).
+_DATETIME = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')
 
 
 def _timestamps():
-    return [sa.Column('created_at', sa.DateTime),
-            sa.Column('updated_at', sa.DateTime)]
+    return [sa.Column('created_at', _DATETIME),
+            sa.Column('updated_at', _DATETIME)]
 
 
 def upgrade():
@@ -80,7 +83,7 @@ def upgrade():
                   server_default=sa.false()),
         sa.Column('report_count', sa.Integer, nullable=False,
                   server_default='0'),
-        sa.Column('last_seen_up', sa.DateTime),
+        sa.Column('last_seen_up', _DATETIME),
         sa.Column('version', sa.Integer, nullable=False, server_default='0'),
         sa.UniqueConstraint('host', 'binary',
                             name='uniq_services0host0binary'),
@@ -96,7 +99,7 @@ def upgrade():
         sa.Column('image_ids', sa.Text, nullable=False),
         sa.Column('hosts', sa.Text, nullable=False),
         sa.Column('status', sa.String(20), nullable=False),
-        sa.Column('finished_at', sa.DateTime),
+        sa.Column('finished_at', _DATETIME),
         sa.UniqueConstraint('uuid', name='uniq_precache_requests0uuid'),
         sa.Index('precache_requests_aggregate_id_idx', 'aggregate_id'),
         **_MYSQL)
