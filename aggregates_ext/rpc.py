@@ -9,6 +9,20 @@ from oslo_config import cfg
 import oslo_messaging as messaging
 from oslo_messaging.rpc import dispatcher
 
+from aggregates_ext import context as ctx_module
+
+class RequestContextSerializer(messaging.NoOpSerializer):
+    """Send our RequestContext as a dict; receive it back as one."""
+
+    def serialize_context(self, context):
+        if context is None:
+            return {}
+        return context.to_dict() if hasattr(context, 'to_dict') else context
+
+    def deserialize_context(self, context):
+        return ctx_module.RequestContext.from_dict(context or {})
+
+
 TRANSPORT = None
 NOTIFICATION_TRANSPORT = None
 
@@ -47,10 +61,12 @@ def get_notification_transport():
 
 def get_client(target, version_cap=None):
     return messaging.get_rpc_client(get_transport(), target,
-                                    version_cap=version_cap)
+                                    version_cap=version_cap,
+                                    serializer=RequestContextSerializer())
 
 
 def get_server(target, endpoints):
     access_policy = dispatcher.DefaultRPCAccessPolicy
     return messaging.get_rpc_server(get_transport(), target, endpoints,
-                                    access_policy=access_policy)
+                                    access_policy=access_policy,
+                                    serializer=RequestContextSerializer())

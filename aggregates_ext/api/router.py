@@ -5,7 +5,7 @@ Every route is registered twice, with and without the optional
 serves gets webob's plain 404, not a fault body: that is what Nova answers.
 """
 
-import routes
+import routes as routes_lib
 import webob.dec
 import webob.exc
 
@@ -15,8 +15,12 @@ from aggregates_ext.api.controllers import versions
 from aggregates_ext.api import wsgi
 
 
-def _routes():
-    """(path, method, resource, action) of every route, in one table."""
+def routes():
+    """(path, method, resource, action) of every route, in one table.
+
+    Each call makes new controllers, so an application loaded afresh
+    (a test, a reloaded worker) shares no clients with an older one.
+    """
     aggs = wsgi.Resource(aggregates.AggregatesController(),
                          actions=aggregates.ACTIONS)
     images = wsgi.Resource(aggregate_images.AggregateImagesController())
@@ -33,15 +37,12 @@ def _routes():
     ]
 
 
-ROUTES = _routes()
-
-
 class APIRouter:
     """Matches a request to a (resource, action) and calls it."""
 
     def __init__(self, route_table=None):
-        self.mapper = routes.Mapper()
-        for path, method, resource, action in route_table or ROUTES:
+        self.mapper = routes_lib.Mapper()
+        for path, method, resource, action in route_table or routes():
             for prefix, requirements in (
                     ('', {}),
                     ('/{project_id}', {'project_id': '[0-9a-f-]+'})):

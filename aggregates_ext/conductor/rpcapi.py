@@ -29,7 +29,7 @@ class ConductorAPI:
             taken when the request was accepted
         """
         cctxt = self.client.prepare(version='1.0')
-        cctxt.cast(context.to_dict() if context else {}, 'cache_images',
+        cctxt.cast(context, 'cache_images',
                    request_uuid=request_uuid, aggregate=aggregate,
                    image_ids=image_ids)
 
@@ -38,6 +38,6 @@ class ConductorAPI:
         state as a dict (disabled, forced_down, report_count)."""
         cctxt = self.client.prepare(version='1.0',
                                     timeout=CONF.rpc_response_timeout)
-        return cctxt.call(context.to_dict() if context else {},
+        return cctxt.call(context,
                           'service_report', host=host, binary=binary,
                           topic=topic, version=version)

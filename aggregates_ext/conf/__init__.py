@@ -15,12 +15,13 @@ from aggregates_ext.conf import default
 from aggregates_ext.conf import glance
 from aggregates_ext.conf import image
 from aggregates_ext.conf import image_cache
+from aggregates_ext.conf import messaging
 from aggregates_ext.conf import notifications
 
 CONF = cfg.CONF
 
 _MODULES = [default, api, database, notifications, compute, image,
-            glance, image_cache]
+            glance, image_cache, messaging]
 
 
 def register_all(conf):

@@ -50,6 +50,33 @@ Related options:
 
 * ``[compute] report_interval``: must be well below this value.
 """),
+    cfg.IntOpt(
+        'report_interval',
+        default=10,
+        min=1,
+        help="""
+Seconds between two heartbeats of a compute agent.  The conductor records
+each one in the host registry (``services``).
+
+Related options:
+
+* ``service_down_time``: a host is down after this long without one.
+"""),
+    cfg.IntOpt(
+        'long_rpc_timeout',
+        default=1800,
+        min=1,
+        help="""
+Seconds the conductor waits for a compute agent to finish pre-caching images
+before it records the host's result as failed.  While the agent works, it
+sends oslo.messaging heartbeats every ``rpc_response_timeout`` seconds, so a
+long download is not taken for a dead agent but a dead agent is noticed
+after ``rpc_response_timeout`` seconds.
+
+Related options:
+
+* ``rpc_response_timeout``: the heartbeat window of such calls.
+"""),
     cfg.StrOpt(
         'default_availability_zone',
         default='nova',

@@ -4,8 +4,10 @@ Each public function opens its own transaction through the enginefacade,
 so a request that fails part-way leaves the database as it was.
 """
 
+import contextlib
 import json
 import os
+import threading
 
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
@@ -19,6 +21,8 @@ from aggregates_ext.db import models
 
 context_manager = enginefacade.transaction_context()
 _configured = False
+_sqlite = False
+_SQLITE_WRITE_LOCK = threading.RLock()
 
 
 def configure(conf):
@@ -35,6 +39,10 @@ def configure(conf):
             conf.state_path, 'aggregates-ext.sqlite')
     if _configured:
         reset()
+    global _sqlite
+    _sqlite = connection.startswith('sqlite')
+    if _sqlite:
+        context_manager.append_on_engine_create(_sqlite_pragmas)
     context_manager.configure(
         connection=connection,
         sqlite_fk=True,
@@ -42,6 +50,22 @@ def configure(conf):
         connection_debug=conf.database.connection_debug)
     _configured = True
     return connection
+
+
+def _sqlite_pragmas(engine):
+    """WAL and a busy timeout: readers never wait, a writer waits its turn.
+
+    Writers of this process also take ``_SQLITE_WRITE_LOCK`` (see
+    ``_writer``): two deferred SQLite transactions that both read and then
+    write would otherwise deadlock, and SQLite answers that at once with
+    "database is locked" instead of waiting.
+    """
+    @sa.event.listens_for(engine, 'connect')
+    def _connect(dbapi_connection, record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute('PRAGMA busy_timeout = 30000')
+        cursor.execute('PRAGMA journal_mode = WAL')
+        cursor.close()
 
 
 def reset():
@@ -65,6 +89,18 @@ class _Ctx:
 
 def _ctx(context):
     return context if context is not None else _Ctx()
+
+
+@contextlib.contextmanager
+def _writer(context):
+    """A writer transaction; one at a time per process on SQLite."""
+    if not _sqlite:
+        with context_manager.writer.using(_ctx(context)) as session:
+            yield session
+        return
+    with _SQLITE_WRITE_LOCK:
+        with context_manager.writer.using(_ctx(context)) as session:
+            yield session
 
 
 # Aggregates ----------------------------------------------------------------
@@ -124,7 +160,7 @@ def _name_taken(session, name, exclude_id=None):
 
 def aggregate_create(context, name, metadata=None, uuid=None):
     try:
-        with context_manager.writer.using(_ctx(context)) as session:
+        with _writer(context) as session:
             if _name_taken(session, name):
                 raise exception.AggregateNameExists(aggregate_name=name)
             agg = models.Aggregate(uuid=uuid or uuidutils.generate_uuid(),
@@ -148,7 +184,7 @@ def aggregate_update(context, aggregate_id, name=None, set_metadata=None,
     rename, so a rule it raises rolls the rename back too.
     """
     try:
-        with context_manager.writer.using(_ctx(context)) as session:
+        with _writer(context) as session:
             agg = _get_aggregate(session, aggregate_id)
             if name is not None:
                 if _name_taken(session, name, exclude_id=agg.id):
@@ -209,7 +245,7 @@ def _merge_metadata(session, agg, changes):
 
 
 def aggregate_delete(context, aggregate_id, check=None):
-    with context_manager.writer.using(_ctx(context)) as session:
+    with _writer(context) as session:
         agg = _get_aggregate(session, aggregate_id)
         if check is not None:
             check(session, agg)
@@ -220,7 +256,7 @@ def aggregate_delete(context, aggregate_id, check=None):
 
 def aggregate_add_host(context, aggregate_id, host, check=None):
     try:
-        with context_manager.writer.using(_ctx(context)) as session:
+        with _writer(context) as session:
             agg = _get_aggregate(session, aggregate_id)
             if host in agg.hosts:
                 raise exception.AggregateHostExists(
@@ -236,7 +272,7 @@ def aggregate_add_host(context, aggregate_id, host, check=None):
 
 
 def aggregate_remove_host(context, aggregate_id, host, check=None):
-    with context_manager.writer.using(_ctx(context)) as session:
+    with _writer(context) as session:
         agg = _get_aggregate(session, aggregate_id)
         if check is not None:
             check(session, agg)
@@ -300,7 +336,7 @@ def service_report(context, host, binary, topic, version):
     """Record a heartbeat; create the registry row on the first one."""
     for _attempt in range(2):
         try:
-            with context_manager.writer.using(_ctx(context)) as session:
+            with _writer(context) as session:
                 svc = session.query(models.Service).filter_by(
                     host=host, binary=binary).one_or_none()
                 now = timeutils.utcnow()
@@ -323,7 +359,7 @@ def service_report(context, host, binary, topic, version):
 
 
 def service_create(context, host, binary, topic=None, **values):
-    with context_manager.writer.using(_ctx(context)) as session:
+    with _writer(context) as session:
         svc = models.Service(uuid=uuidutils.generate_uuid(), host=host,
                              binary=binary, topic=topic, **values)
         session.add(svc)
@@ -332,7 +368,7 @@ def service_create(context, host, binary, topic=None, **values):
 
 
 def service_update(context, host, binary, **values):
-    with context_manager.writer.using(_ctx(context)) as session:
+    with _writer(context) as session:
         svc = session.query(models.Service).filter_by(
             host=host, binary=binary).one_or_none()
         if svc is None:
@@ -347,7 +383,7 @@ def service_update(context, host, binary, **values):
 
 
 def precache_request_create(context, aggregate, image_ids):
-    with context_manager.writer.using(_ctx(context)) as session:
+    with _writer(context) as session:
         req = models.PrecacheRequest(
             uuid=uuidutils.generate_uuid(), aggregate_id=aggregate.id,
             aggregate_uuid=aggregate.uuid, image_ids=json.dumps(image_ids),
@@ -376,7 +412,7 @@ def precache_request_list(context, aggregate_id=None):
 
 def precache_request_set_status(context, request_uuid, status,
                                 finished=False):
-    with context_manager.writer.using(_ctx(context)) as session:
+    with _writer(context) as session:
         req = session.query(models.PrecacheRequest).filter_by(
             uuid=request_uuid).one()
         req.status = status
@@ -388,7 +424,7 @@ def precache_request_set_status(context, request_uuid, status,
 
 def precache_host_result_save(context, request_uuid, host, status, images,
                               detail=None):
-    with context_manager.writer.using(_ctx(context)) as session:
+    with _writer(context) as session:
         req = session.query(models.PrecacheRequest).filter_by(
             uuid=request_uuid).one()
         row = session.query(models.PrecacheHostResult).filter_by(

@@ -17,7 +17,7 @@ _VALID_BODIES = {
 
 def _handlers():
     """(path, method, handler name, handler) of every routed handler."""
-    for path, method, resource, action in router.ROUTES:
+    for path, method, resource, action in router.routes():
         if action == 'action':
             for name in resource.actions.values():
                 yield path, method, name, getattr(resource.controller, name)
@@ -59,7 +59,7 @@ class TestEveryRoute(base.APITestCase):
         self.assertEqual([], allowed)
 
     def test_resources_are_wsgi_resources(self):
-        for path, method, resource, action in router.ROUTES:
+        for path, method, resource, action in router.routes():
             self.assertIsInstance(resource, wsgi.Resource)
 
 

@@ -1,0 +1,86 @@
+"""Everything in one process: API, conductor and N compute agents.
+
+The embedded default that the README's first command runs: SQLite under
+``[DEFAULT] state_path``, the in-process ``fake://`` transport, a local
+directory as the image source, and agents ``compute-0`` … ``compute-N-1``
+each with its own image cache.  The same services run split across
+processes and hosts with RabbitMQ and MySQL/PostgreSQL.
+"""
+
+import os
+import time
+
+from oslo_log import log as logging
+
+from aggregates_ext.compute.image_cache import libvirt
+from aggregates_ext import conf
+from aggregates_ext.db import api as db_api
+from aggregates_ext.db import migration
+from aggregates_ext import image
+from aggregates_ext import notifications
+from aggregates_ext import rpc
+from aggregates_ext import service
+from aggregates_ext import servicegroup
+
+LOG = logging.getLogger(__name__)
+CONF = conf.CONF
+
+
+def agent_instances_path(state_path, host):
+    return os.path.join(state_path, 'hosts', host, 'instances')
+
+
+class AllInOne:
+    """Start and stop the conductor and the agents of one process."""
+
+    def __init__(self, agents=3, transport_url='fake://', driver_factory=None,
+                 report_interval=None):
+        self.agent_names = ['compute-%d' % i for i in range(agents)]
+        self.transport_url = transport_url
+        self.driver_factory = driver_factory or self._libvirt_driver
+        self.report_interval = report_interval
+        self.services = []
+        self.image_api = None
+
+    def _libvirt_driver(self, host):
+        return libvirt.LibvirtDriver(
+            CONF, self.image_api,
+            instances_path=agent_instances_path(CONF.state_path, host))
+
+    def start(self, notification_sink=None):
+        """Migrate the database, then start the conductor and the agents."""
+        db_api.configure(CONF)
+        migration.upgrade()
+        rpc.init(CONF, transport_url=self.transport_url)
+        notifications.init(transport=rpc.get_notification_transport(),
+                           sink=notification_sink)
+        self.image_api = image.get_image_api(CONF)
+        conductor = service.ConductorService(host=CONF.host)
+        conductor.start()
+        self.services.append(conductor)
+        for host in self.agent_names:
+            agent = service.ComputeService(
+                host, self.driver_factory(host),
+                report_interval=self.report_interval)
+            agent.start()
+            self.services.append(agent)
+        return self
+
+    def wait_for_hosts(self, timeout=30):
+        """Block until every agent has registered and is up."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = db_api.service_get_by_hosts(
+                None, self.agent_names, 'aggregates-ext-compute')
+            if (len(found) == len(self.agent_names) and
+                    all(servicegroup.is_up(s) for s in found)):
+                return found
+            time.sleep(0.05)
+        raise RuntimeError('compute agents did not register in %ss'
+                           % timeout)
+
+    def stop(self):
+        for svc in reversed(self.services):
+            svc.stop()
+        self.services = []
+        rpc.cleanup()

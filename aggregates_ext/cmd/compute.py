@@ -1,0 +1,31 @@
+"""aggregates-ext-compute: the agent of one compute host.
+
+Serves RPC as ``[DEFAULT] host``, heartbeats through the conductor (it never
+opens the database) and caches images with ``[image_cache] driver``.
+"""
+
+import sys
+
+from oslo_log import log as logging
+
+from aggregates_ext.compute import image_cache
+from aggregates_ext import conf
+from aggregates_ext import image
+from aggregates_ext import rpc
+from aggregates_ext import service
+
+CONF = conf.CONF
+
+
+def main(argv=None):
+    logging.register_options(CONF)
+    CONF(sys.argv[1:] if argv is None else argv, project='aggregates-ext')
+    logging.setup(CONF, 'aggregates-ext-compute')
+    rpc.init(CONF)
+    driver = image_cache.get_driver(CONF, image.get_image_api(CONF))
+    service.launch(service.ComputeService(CONF.host, driver))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
