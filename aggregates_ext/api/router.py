@@ -11,6 +11,8 @@ import webob.exc
 
 from aggregates_ext.api.controllers import aggregate_images
 from aggregates_ext.api.controllers import aggregates
+from aggregates_ext.api.controllers import hypervisors
+from aggregates_ext.api.controllers import services
 from aggregates_ext.api.controllers import versions
 from aggregates_ext.api import wsgi
 
@@ -25,6 +27,8 @@ def routes():
                          actions=aggregates.ACTIONS)
     images = wsgi.Resource(aggregate_images.AggregateImagesController())
     vers = wsgi.Resource(versions.VersionsController())
+    svcs = wsgi.Resource(services.ServicesController())
+    hyps = wsgi.Resource(hypervisors.HypervisorsController())
     return [
         ('/os-aggregates', 'GET', aggs, 'index'),
         ('/os-aggregates', 'POST', aggs, 'create'),
@@ -34,6 +38,9 @@ def routes():
         ('/os-aggregates/{id}/action', 'POST', aggs, 'action'),
         ('/os-aggregates/{id}/images', 'POST', images, 'images'),
         ('/versions/{id}', 'GET', vers, 'show'),
+        ('/os-services', 'GET', svcs, 'index'),
+        ('/os-hypervisors', 'GET', hyps, 'index'),
+        ('/os-hypervisors/detail', 'GET', hyps, 'detail'),
     ]
 
 

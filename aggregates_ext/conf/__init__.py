@@ -13,6 +13,7 @@ from aggregates_ext.conf import compute
 from aggregates_ext.conf import database
 from aggregates_ext.conf import default
 from aggregates_ext.conf import glance
+from aggregates_ext.conf import host_views
 from aggregates_ext.conf import image
 from aggregates_ext.conf import image_cache
 from aggregates_ext.conf import messaging
@@ -21,7 +22,7 @@ from aggregates_ext.conf import notifications
 CONF = cfg.CONF
 
 _MODULES = [default, api, database, notifications, compute, image,
-            glance, image_cache, messaging]
+            glance, image_cache, messaging, host_views]
 
 
 def register_all(conf):

@@ -4,10 +4,14 @@ import itertools
 
 from aggregates_ext.policies import aggregates
 from aggregates_ext.policies import base
+from aggregates_ext.policies import hypervisors
+from aggregates_ext.policies import services
 
 
 def list_rules():
     return itertools.chain(
         base.list_rules(),
         aggregates.list_rules(),
+        services.list_rules(),
+        hypervisors.list_rules(),
     )
