@@ -7,6 +7,7 @@ with a thread pool; for more processes run the WSGI ``application`` of
 
 import signal
 import sys
+import threading
 
 from cheroot import wsgi as cheroot_wsgi
 from oslo_log import log as logging
@@ -34,7 +35,9 @@ def main(argv=None):
                          CONF.api.bind_port, CONF.api.workers_threads)
 
     def _stop(signum, frame):
-        server.stop()
+        # Not in the handler itself: it runs on the thread that is inside
+        # serve(), which stop() waits for.
+        threading.Thread(target=server.stop).start()
 
     signal.signal(signal.SIGTERM, _stop)
     LOG.info('aggregates-ext-api listening on %s:%s', CONF.api.bind_host,

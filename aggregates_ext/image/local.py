@@ -113,6 +113,22 @@ class LocalImageAPI:
                 reason='cannot read metadata of image %s: %s' % (image_id, e))
         return {field: meta.get(field) for field in _METADATA_FIELDS}
 
+    def list(self, context):
+        """The metadata of every image in the store, by id."""
+        try:
+            names = sorted(os.listdir(self.directory))
+        except FileNotFoundError:
+            return []
+        images = []
+        for name in names:
+            image_id, ext = os.path.splitext(name)
+            if ext == '.json' and ids.is_canonical(image_id):
+                try:
+                    images.append(self.get(context, image_id))
+                except exception.ImageNotFound:
+                    continue
+        return images
+
     def download(self, context, image_id, chunk_size=None):
         """Stream an image's data.
 
