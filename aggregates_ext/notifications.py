@@ -102,8 +102,10 @@ class Notifier:
                                     dict(snap['metadata'])))
 
     def cache_images(self, context, aggregate, phase):
-        """``aggregate.cache_images.start`` / ``.end`` (from the conductor,
-        but published as ``nova-api`` like Nova does)."""
+        """``aggregate.cache_images.start`` / ``.end``.
+
+        Sent by the conductor but published as ``nova-api``, as Nova does.
+        """
         self.aggregate_action(context, aggregate, 'cache_images', phase)
 
     def cache_images_progress(self, context, aggregate, host, cached,

@@ -11,6 +11,7 @@ from oslo_messaging.rpc import dispatcher
 
 from aggregates_ext import context as ctx_module
 
+
 class RequestContextSerializer(messaging.NoOpSerializer):
     """Send our RequestContext as a dict; receive it back as one."""
 

@@ -99,7 +99,8 @@ def banner(endpoint, clouds_yaml, agents, images):
           export OS_CLIENT_CONFIG_FILE={clouds} OS_CLOUD=aggregates-ext
           openstack aggregate create --zone az1 agg1
           openstack aggregate add host agg1 {host0}
-          openstack --os-compute-api-version 2.81 aggregate cache image agg1 {image}
+          openstack --os-compute-api-version 2.81 \\
+            aggregate cache image agg1 {image}
           ls -l {base}
 
         or with curl:
@@ -138,6 +139,7 @@ def main(argv=None):
     cloud.wait_for_hosts()
     print(banner(endpoint, _write_clouds_yaml(endpoint), cloud.agent_names,
                  images), flush=True)
+
     def _stop(signum, frame):
         # Not in the handler itself: it runs on the thread that is inside
         # serve(), which stop() waits for.

@@ -27,8 +27,11 @@ class ComputeManager:
         self.driver = driver
 
     def cache_images(self, context, image_ids):
-        """Cache each image in turn; {image_id: cached|existing|error|
-        unsupported}.  A failing image never fails the call."""
+        """Cache each image in turn.
+
+        :returns: {image_id: cached|existing|error|unsupported}; a failing
+            image never fails the call.
+        """
         LOG.info('Caching %d image(s) by request', len(image_ids))
         results = {}
         for image_id in image_ids:

@@ -34,8 +34,11 @@ class ConductorAPI:
                    image_ids=image_ids)
 
     def service_report(self, context, host, binary, topic, version):
-        """Call: record a compute agent's heartbeat; returns the row's
-        state as a dict (disabled, forced_down, report_count)."""
+        """Call: record a compute agent's heartbeat.
+
+        :returns: the registry row's state (disabled, forced_down,
+            report_count) as a dict.
+        """
         cctxt = self.client.prepare(version='1.0',
                                     timeout=CONF.rpc_response_timeout)
         return cctxt.call(context,

@@ -14,10 +14,9 @@ from oslo_db.sqlalchemy import enginefacade
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
-from sqlalchemy import orm
 
-from aggregates_ext import exception
 from aggregates_ext.db import models
+from aggregates_ext import exception
 
 context_manager = enginefacade.transaction_context()
 _configured = False

@@ -2,9 +2,9 @@
 
 import uuid
 
+from aggregates_ext.api.controllers import aggregates
 from aggregates_ext.api import fault
 from aggregates_ext.api import microversion as mv
-from aggregates_ext.api.controllers import aggregates
 from aggregates_ext.api.schemas import aggregate_images as schema
 from aggregates_ext.api import validation
 from aggregates_ext.api import wsgi

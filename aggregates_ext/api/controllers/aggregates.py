@@ -2,12 +2,12 @@
 
 import functools
 
+from aggregates_ext import aggregates
 from aggregates_ext.api import microversion as mv
 from aggregates_ext.api.schemas import aggregates as schema
 from aggregates_ext.api import validation
 from aggregates_ext.api.views import aggregates as view
 from aggregates_ext.api import wsgi
-from aggregates_ext import aggregates
 from aggregates_ext import exception
 from aggregates_ext.policies import aggregates as policies
 
@@ -177,8 +177,7 @@ class AggregatesController:
                                      mv.AGGREGATE_UUID)
     @typed_id_in_errors
     def set_metadata(self, req, id, body):
-        """POST /os-aggregates/{id}/action set_metadata: merge, not replace.
-        """
+        """POST /os-aggregates/{id}/action set_metadata: merge, not replace."""
         context = req.context
         context.can(policies.SET_METADATA)
         agg = self.api.set_metadata(context, _get_id(id),

@@ -132,7 +132,8 @@ class TestCreate(base.APITestCase):
 
     def test_create_name_too_long_400(self):
         name = 'a' * 256
-        resp = self.req('POST', '/os-aggregates', {'aggregate': {'name': name}})
+        resp = self.req('POST', '/os-aggregates',
+                        {'aggregate': {'name': name}})
         self.assertFault(resp, 400, "Invalid input for field/attribute name. "
                          "Value: %s. '%s' is too long" % (name, name))
 

@@ -7,6 +7,7 @@ false, so a field too many fails as surely as one missing).
 from tempest.lib.api_schema.response.compute.v2_1 import aggregates as v21
 from tempest.lib.api_schema.response.compute.v2_41 import aggregates as v241
 from tempest.lib.common import rest_client
+from tempest.lib import exceptions
 
 from aggregates_ext.tests.unit.api import base
 
@@ -65,9 +66,9 @@ class TestTempestSchemas(base.APITestCase):
     def test_v2_41_schema_rejects_2_1_bodies(self):
         # The test above must be able to fail: a body without uuid does not
         # pass the 2.41 schema.
-        resp = self.req('GET', '/os-aggregates')
         self.create()
         resp = self.req('GET', '/os-aggregates')
         self.assertRaises(
-            Exception, rest_client.RestClient.validate_response,
+            exceptions.InvalidHTTPResponseBody,
+            rest_client.RestClient.validate_response,
             v241.list_aggregates, _Resp(resp), resp.json_body_or_none)
