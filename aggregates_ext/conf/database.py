@@ -16,4 +16,5 @@ def register_opts(conf):
 
 
 def list_opts():
-    return {'database': db_options.database_opts}
+    # The sample config lists them under the oslo.db namespace.
+    return {}
