@@ -1,15 +1,21 @@
-"""aggregates-ext-manage: database and host registry administration.
+"""aggregates-ext-manage: database administration and pre-cache results.
 
-    aggregates-ext-manage db sync        bring the schema to the latest
-    aggregates-ext-manage db version     print the schema revision
+    aggregates-ext-manage db sync          bring the schema to the latest
+    aggregates-ext-manage db version       print the schema revision
+    aggregates-ext-manage precache list    pre-cache requests, newest last
+    aggregates-ext-manage precache show ID one request, every host's result
 """
 
+import json
 import sys
 
 from oslo_config import cfg
+from oslo_log import log as logging
 
 from aggregates_ext.api import app
+from aggregates_ext.db import api as db_api
 from aggregates_ext.db import migration
+from aggregates_ext import exception
 
 CONF = cfg.CONF
 
@@ -25,20 +31,61 @@ def _db_version():
     return 0
 
 
+def _precache_list():
+    for req in db_api.precache_request_list(None):
+        print('%s  aggregate %-6s %-9s %s  images: %s' % (
+            req.uuid, req.aggregate_id, req.status,
+            req.created_at.isoformat(), ', '.join(json.loads(req.image_ids))))
+    return 0
+
+
+def _precache_show():
+    try:
+        req = db_api.precache_request_get(None, CONF.category.request_id)
+    except exception.NotFound:
+        print('No pre-cache request %s' % CONF.category.request_id,
+              file=sys.stderr)
+        return 1
+    print(json.dumps({
+        'id': req.uuid, 'aggregate_id': req.aggregate_id,
+        'status': req.status,
+        'created_at': req.created_at.isoformat(),
+        'finished_at': (req.finished_at.isoformat()
+                        if req.finished_at else None),
+        'images': json.loads(req.image_ids),
+        'hosts': {r.host: {'status': r.status,
+                           'images': json.loads(r.images),
+                           'detail': r.detail} for r in req.results},
+    }, indent=2, sort_keys=True))
+    return 0
+
+
 def _add_commands(subparsers):
     db = subparsers.add_parser('db', help='Database schema')
     db_sub = db.add_subparsers(dest='action')
     db_sub.required = True
     db_sub.add_parser('sync', help='Upgrade the schema to the latest')
     db_sub.add_parser('version', help='Print the schema revision')
+    precache = subparsers.add_parser('precache',
+                                     help='Image pre-cache requests')
+    pre_sub = precache.add_subparsers(dest='action')
+    pre_sub.required = True
+    pre_sub.add_parser('list', help='List the requests')
+    show = pre_sub.add_parser('show', help="A request's per-host results")
+    show.add_argument('request_id')
 
 
-_COMMANDS = {('db', 'sync'): _db_sync, ('db', 'version'): _db_version}
+_COMMANDS = {('db', 'sync'): _db_sync, ('db', 'version'): _db_version,
+             ('precache', 'list'): _precache_list,
+             ('precache', 'show'): _precache_show}
 
 
 def main(argv=None):
     CONF.register_cli_opt(cfg.SubCommandOpt(
         'category', title='Commands', handler=_add_commands))
+    # Reports go to stdout; logs must not mix into them.
+    logging.register_options(CONF)
+    CONF.set_default('use_stderr', True)
     app.prepare_service(sys.argv[1:] if argv is None else argv)
     handler = _COMMANDS[(CONF.category.name, CONF.category.action)]
     return handler()
