@@ -1,5 +1,6 @@
 """Test fixtures built from the real pieces: config, database, Paste app."""
 
+import logging
 import os
 import tempfile
 import warnings
@@ -55,6 +56,11 @@ class Notifications(fixtures.Fixture):
 
 class Config(fixtures.Fixture):
     def _setUp(self):
+        if os.environ.get('OS_LOG_CAPTURE') in ('1', 'True', 'true'):
+            # Logs become a detail of a failing test instead of noise.
+            self.useFixture(fixtures.FakeLogger(
+                level=logging.INFO,
+                format='%(asctime)s %(levelname)s %(name)s %(message)s'))
         self.conf = self.useFixture(config_fixture.Config(CONF)).conf
         CONF([], project='aggregates-ext', default_config_files=[])
         self.conf.set_default('auth_strategy', 'noauth2', group='api')
