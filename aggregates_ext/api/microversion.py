@@ -18,8 +18,14 @@ LEGACY_HEADER = 'X-OpenStack-Nova-API-Version'
 #
 # 2.1   - The base: list, create, show, update, delete, add_host,
 #         remove_host, set_metadata.
+# 2.11  - (os-services) ``forced_down`` in every service.
+# 2.28  - (os-hypervisors) ``cpu_info`` is an object, not a JSON string.
+# 2.33  - (os-hypervisors) paging: ``limit``, ``marker``, links.
 # 2.41  - ``uuid`` in every aggregate representation.
-# 2.53  - (os-services, os-hypervisors) ids become UUIDs.
+# 2.53  - (os-services, os-hypervisors) ids become UUIDs; hypervisors
+#         refuse unknown query parameters.
+# 2.75  - (os-services) unknown query parameters refused; (os-hypervisors)
+#         ``with_servers`` always gives ``servers``.
 # 2.81  - POST /os-aggregates/{id}/images: image pre-caching.
 # 2.88  - (os-hypervisors) statistics fields leave the hypervisor views.
 # 2.102 - index and show reject any query parameter.
@@ -27,8 +33,12 @@ LEGACY_HEADER = 'X-OpenStack-Nova-API-Version'
 MIN_VERSION_STRING = '2.1'
 MAX_VERSION_STRING = '2.104'
 
+SERVICE_FORCED_DOWN = (2, 11)
+HYPERVISOR_CPU_INFO_OBJECT = (2, 28)
+HYPERVISOR_PAGING = (2, 33)
 AGGREGATE_UUID = (2, 41)
 HOST_UUIDS = (2, 53)
+HOSTS_STRICT_QUERY = (2, 75)
 IMAGE_PRECACHE = (2, 81)
 HYPERVISOR_NO_STATS = (2, 88)
 STRICT_QUERY = (2, 102)

@@ -15,6 +15,7 @@ from aggregates_ext.api import validation
 from aggregates_ext.api.views import hypervisors as view
 from aggregates_ext.api import wsgi
 from aggregates_ext import exception
+from aggregates_ext import hosts as hosts_api
 from aggregates_ext.policies import hypervisors as policies
 
 # Nova's default ``[api] max_limit``: the largest page, and the page size
@@ -93,7 +94,7 @@ class HypervisorsController:
         host.
         """
         version = req.api_version
-        hosts = services.compute_hosts(req.context)
+        hosts = hosts_api.compute_hosts(req.context)
         pattern = with_servers = None
         if version.matches(mv.HOST_UUIDS):
             pattern = services.last_value(req, 'hypervisor_hostname_pattern')

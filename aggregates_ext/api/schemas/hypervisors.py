@@ -2,14 +2,15 @@
 
 import copy
 
+from aggregates_ext.api import microversion as mv
 from aggregates_ext.api.schemas import parameter_types as types
 
 # Microversions that change os-hypervisors (Nova's), besides
 # ``microversion.HOST_UUIDS`` (2.53: UUID ids, hostname pattern and
 # with_servers) and ``microversion.HYPERVISOR_NO_STATS`` (2.88).
-CPU_INFO_OBJECT = (2, 28)  # ``cpu_info`` is an object, not a JSON string
-PAGING = (2, 33)  # ``limit`` and ``marker``, ``hypervisors_links``
-SERVERS_ALWAYS = (2, 75)  # ``with_servers`` gives ``servers`` even if empty
+CPU_INFO_OBJECT = mv.HYPERVISOR_CPU_INFO_OBJECT
+PAGING = mv.HYPERVISOR_PAGING
+SERVERS_ALWAYS = mv.HOSTS_STRICT_QUERY
 
 # Nova's ``non_negative_integer`` and ``boolean`` parameter types.
 _non_negative_integer = {
