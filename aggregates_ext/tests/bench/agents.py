@@ -1,0 +1,75 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Several compute agents in one process, for the benchmark.
+
+    python -m aggregates_ext.tests.bench.agents --config-file X \\
+        --hosts h1,h2,... --instances-root DIR
+
+Each host is a real ``service.ComputeService`` (its own RPC server, so its
+own broker connection, its own heartbeat timer) with its own
+``LibvirtDriver`` below ``DIR/<host>`` and its own Glance client; they
+share the process's transport and its GIL.  SIGTERM stops them all.
+"""
+
+import argparse
+import os
+import signal
+import sys
+import threading
+
+from oslo_log import log as logging
+
+from aggregates_ext.compute.image_cache import libvirt
+from aggregates_ext import conf
+from aggregates_ext.image import glance
+from aggregates_ext import rpc
+from aggregates_ext import service
+
+CONF = conf.CONF
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--config-file', required=True)
+    parser.add_argument('--hosts', required=True)
+    parser.add_argument('--instances-root', required=True)
+    args = parser.parse_args(argv)
+    logging.register_options(CONF)
+    CONF(['--config-file', args.config_file], project='aggregates-ext')
+    logging.setup(CONF, 'aggregates-ext-bench-agents')
+    rpc.init(CONF)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    signal.signal(signal.SIGINT, lambda *a: stop.set())
+    agents = []
+    for host in args.hosts.split(','):
+        driver = libvirt.LibvirtDriver(
+            CONF, glance.GlanceImageAPI(CONF),
+            instances_path=os.path.join(args.instances_root, host))
+        agent = service.ComputeService(host, driver)
+        agent.start()
+        agents.append(agent)
+    print('READY %d' % len(agents), flush=True)
+    stop.wait()
+    # In parallel: stopping one RPC server takes seconds.
+    stoppers = [threading.Thread(target=a.stop) for a in agents]
+    for t in stoppers:
+        t.start()
+    for t in stoppers:
+        t.join()
+    rpc.cleanup()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
