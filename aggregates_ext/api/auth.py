@@ -59,7 +59,7 @@ class NoAuthMiddleware:
             'member', 'reader']
         req.environ[context.ENV_KEY] = context.RequestContext(
             user_id=user_id, project_id=project_id, is_admin=is_admin,
-            roles=roles,
+            roles=roles, auth_token=token,
             request_id=req.environ.get('openstack.request_id'))
         return self.application
 

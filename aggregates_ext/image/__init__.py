@@ -15,4 +15,4 @@ def get_image_api(conf=CONF):
         from aggregates_ext.image import local
         return local.LocalImageAPI(conf.image.local_directory)
     from aggregates_ext.image import glance
-    return glance.GlanceImageAPI()
+    return glance.GlanceImageAPI(conf)

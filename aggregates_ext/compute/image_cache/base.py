@@ -1,7 +1,7 @@
 """The image cache driver interface, and the shared file-cache flow."""
 
+import contextlib
 import os
-import time
 
 from oslo_log import log as logging
 
@@ -53,10 +53,17 @@ class FileImageCacheDriver(ImageCacheDriver):
 
     #: Suffixes of the temporary files of a download in progress.
     temp_suffixes = (fetch.PART_SUFFIX,)
-    #: Seconds without writes after which such a file counts as left over.
-    #: 0 when the directory is ours alone: at agent start nothing else can
-    #: be writing into it.
-    stale_temp_after = 0
+
+    @contextlib.contextmanager
+    def download_lock(self, name):
+        """Try to take the lock that writers of cache file ``name`` hold.
+
+        Yields True when taken (no other process writes that file: any
+        temporary file of it is left over from a dead writer), False when
+        another process holds it.  The default cache directory is ours
+        alone, so there is nobody to exclude.
+        """
+        yield True
 
     @property
     def cache_dir(self):
@@ -111,15 +118,22 @@ class FileImageCacheDriver(ImageCacheDriver):
                 self.refresh(path)
                 return False
             os.makedirs(self.cache_dir, exist_ok=True)
-            LOG.info('Caching image %s by request', image_id)
-            image_cache = self.conf.image_cache
-            fetch.fetch_to_file(
-                context, self.image_api, image_id, path,
-                chunk_size=self.conf.image.chunk_size,
-                max_image_size_mb=image_cache.max_image_size_mb,
-                reserved_disk_mb=image_cache.reserved_disk_mb,
-                stage=self.stage,
-                stale_part_after=self.stale_temp_after)
+            with self.download_lock(os.path.basename(path)) as held:
+                if not held:
+                    raise fetch.DownloadInProgress(image_id=image_id,
+                                                   path=path)
+                if os.path.exists(path):
+                    self.refresh(path)
+                    return False
+                LOG.info('Caching image %s by request', image_id)
+                image_cache = self.conf.image_cache
+                # Holding the lock, any temporary file is a dead writer's.
+                fetch.fetch_to_file(
+                    context, self.image_api, image_id, path,
+                    chunk_size=self.conf.image.chunk_size,
+                    max_image_size_mb=image_cache.max_image_size_mb,
+                    reserved_disk_mb=image_cache.reserved_disk_mb,
+                    stage=self.stage, stale_part_after=0)
             return True
 
     def cleanup_partials(self):
@@ -127,7 +141,7 @@ class FileImageCacheDriver(ImageCacheDriver):
 
         Only files named like this driver's cache files plus a temporary
         suffix are considered, so files of other owners of the directory
-        survive; with ``stale_temp_after`` set, recently written ones too.
+        survive, and only when no live writer holds their download lock.
 
         :returns: the number of files removed.
         """
@@ -135,7 +149,6 @@ class FileImageCacheDriver(ImageCacheDriver):
             names = os.listdir(self.cache_dir)
         except FileNotFoundError:
             return 0
-        now = time.time()
         removed = 0
         for name in names:
             suffix = next((s for s in self.temp_suffixes
@@ -143,12 +156,13 @@ class FileImageCacheDriver(ImageCacheDriver):
             if suffix is None or not self.is_cache_name(name[:-len(suffix)]):
                 continue
             path = os.path.join(self.cache_dir, name)
-            try:
-                if now - os.stat(path).st_mtime < self.stale_temp_after:
+            with self.download_lock(name[:-len(suffix)]) as held:
+                if not held:
                     continue
-                os.unlink(path)
-            except FileNotFoundError:
-                continue
+                try:
+                    os.unlink(path)
+                except FileNotFoundError:
+                    continue
             LOG.info('Removed unfinished download %s', path)
             removed += 1
         return removed

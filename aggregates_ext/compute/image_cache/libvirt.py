@@ -7,6 +7,8 @@ that name is found at boot and not downloaded again; its mtime feeds
 nova-compute's age-based cache cleanup.
 """
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -42,10 +44,35 @@ class LibvirtDriver(base.FileImageCacheDriver):
     """Caches images where nova-compute's libvirt driver looks for them."""
 
     temp_suffixes = (fetch.PART_SUFFIX, CONVERTED_SUFFIX)
-    # nova-compute writes the same temporary names into this directory
-    # while it downloads an image for a boot; a file that is still being
-    # written to belongs to a live download, not to our last run.
-    stale_temp_after = 600
+
+    @contextlib.contextmanager
+    def download_lock(self, name):
+        """nova-compute's own lock on a base file, taken without waiting.
+
+        nova-compute writes the same temporary names into this directory
+        while it downloads an image for a boot, holding the external lock
+        ``<instances_path>/locks/nova-<file name>`` (a POSIX record lock).
+        Taking that same lock keeps us from writing at the same time as
+        nova-compute or as another agent process, and tells a dead
+        writer's leftovers from a live download at once.
+        """
+        lock_dir = os.path.join(self._instances_path or
+                                self.conf.instances_path, 'locks')
+        os.makedirs(lock_dir, exist_ok=True)
+        fd = os.open(os.path.join(lock_dir, 'nova-' + name),
+                     os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.lockf(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
 
     def __init__(self, conf, image_api, instances_path=None):
         """Cache below ``instances_path``, by default the option's value.

@@ -4,6 +4,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import sys
 import textwrap
 import threading
@@ -27,6 +28,7 @@ CONF = conf.CONF
 MiB = 1024 * 1024
 IMAGE_ID = '0f2cf2f8-4b5a-4a56-8d3e-6a0c7e9d1b21'
 OTHER_ID = '5d7d4a59-8f7b-4a4e-b7a7-0d3c5a1f9e10'
+THIRD_ID = '9c1e7b3a-2d4f-4e6a-8b5c-7f0a1d2e3c4b'
 
 
 class CountingImageAPI:
@@ -309,26 +311,43 @@ class LibvirtDriverTestCase(ImageCacheTestCase):
                           self.image_api, '../x', os.path.join(self.root, 'x'))
         self.assertEqual(0, self.image_api.gets)
 
-    def test_fresh_part_of_another_writer_not_touched(self):
+    def hold_nova_lock(self, driver, image_id):
+        """Another process holds nova-compute's lock on the base file."""
+        lock = os.path.join(self.root, 'instances', 'locks',
+                            'nova-' + driver.file_name(image_id))
+        os.makedirs(os.path.dirname(lock), exist_ok=True)
+        holder = subprocess.Popen(
+            [sys.executable, '-c',
+             'import fcntl, os, sys, time\n'
+             'fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n'
+             'fcntl.lockf(fd, fcntl.LOCK_EX)\n'
+             'print("locked", flush=True)\n'
+             'time.sleep(60)\n', lock],
+            stdout=subprocess.PIPE, text=True)
+        self.addCleanup(holder.wait)
+        self.addCleanup(holder.kill)
+        self.assertEqual('locked\n', holder.stdout.readline())
+
+    def test_part_of_a_live_writer_not_touched(self):
         self.register()
         driver = self.libvirt_driver()
         os.makedirs(self.base_dir)
         part = driver.image_path(IMAGE_ID) + '.part'
         with open(part, 'wb') as f:
             f.write(b'nova-compute is writing this')
+        self.hold_nova_lock(driver, IMAGE_ID)
         self.assertRaises(fetch.DownloadInProgress, driver.cache_image,
                           None, IMAGE_ID)
         with open(part, 'rb') as f:
             self.assertEqual(b'nova-compute is writing this', f.read())
 
-    def test_stale_part_replaced(self):
+    def test_part_of_a_dead_writer_replaced_at_once(self):
         self.register()
         driver = self.libvirt_driver()
         os.makedirs(self.base_dir)
         part = driver.image_path(IMAGE_ID) + '.part'
         with open(part, 'wb') as f:
-            f.write(b'left over')
-        os.utime(part, (1000000, 1000000))
+            f.write(b'left over, just now')
         self.assertTrue(driver.cache_image(None, IMAGE_ID))
         self.assertEqual([os.path.basename(driver.image_path(IMAGE_ID))],
                          os.listdir(self.base_dir))
@@ -338,21 +357,21 @@ class LibvirtDriverTestCase(ImageCacheTestCase):
         os.makedirs(self.base_dir)
         name = driver.file_name(IMAGE_ID)
         other = driver.file_name(OTHER_ID)
+        third = driver.file_name(THIRD_ID)
         files = {
             name: 'cached image, kept',
-            name + '.part': 'stale, removed',
-            other + '.converted': 'stale, removed',
-            other + '.part': 'being written, kept',
+            name + '.part': 'dead writer, removed',
+            other + '.converted': 'dead writer, removed',
+            third + '.part': 'being written, kept',
             'notes.part': 'not ours, kept',
         }
         for file_name in files:
             path = os.path.join(self.base_dir, file_name)
             with open(path, 'w') as f:
                 f.write(files[file_name])
-            if 'stale' in files[file_name] or 'not ours' in files[file_name]:
-                os.utime(path, (1000000, 1000000))
+        self.hold_nova_lock(driver, THIRD_ID)
         self.assertEqual(2, driver.cleanup_partials())
-        self.assertEqual(sorted([name, other + '.part', 'notes.part']),
+        self.assertEqual(sorted([name, third + '.part', 'notes.part']),
                          sorted(os.listdir(self.base_dir)))
 
     def test_cleanup_partials_without_cache_dir(self):
