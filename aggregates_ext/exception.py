@@ -104,3 +104,37 @@ class PolicyNotAuthorized(AggregatesExtException):
 class ConductorUnavailable(AggregatesExtException):
     msg_fmt = ('The conductor could not be reached; the pre-cache request '
                'was not sent: %(reason)s')
+
+
+class ImageCacheError(AggregatesExtException):
+    msg_fmt = 'Cannot cache image %(image_id)s: %(reason)s'
+
+
+class ImageTooLarge(ImageCacheError):
+    msg_fmt = ('Image %(image_id)s is larger than the %(limit_mb)d MiB '
+               'allowed by [image_cache] max_image_size_mb.')
+
+
+class InsufficientDiskSpace(ImageCacheError):
+    msg_fmt = ('Not enough free disk space to cache image %(image_id)s: '
+               '%(needed)d bytes needed, %(free)d free, %(reserved_mb)d MiB '
+               'reserved by [image_cache] reserved_disk_mb.')
+
+
+class ImageChecksumMismatch(ImageCacheError):
+    msg_fmt = ('Data of image %(image_id)s does not match its %(algo)s '
+               'hash: expected %(expected)s, got %(actual)s.')
+
+
+class ImageSizeMismatch(ImageCacheError):
+    msg_fmt = ('Data of image %(image_id)s is %(actual)d bytes long, the '
+               'image service announced %(expected)d.')
+
+
+class ImageNotCacheable(ImageCacheError):
+    """The image's metadata rules out caching it (state, hash, format)."""
+
+
+class DownloadInProgress(ImageCacheError):
+    msg_fmt = ('Image %(image_id)s is being downloaded into %(path)s by '
+               'another process.')

@@ -6,6 +6,7 @@ import os
 from oslo_log import log as logging
 
 from aggregates_ext.compute.image_cache import fetch
+from aggregates_ext import exception
 from aggregates_ext.image import ids
 
 LOG = logging.getLogger(__name__)
@@ -120,8 +121,8 @@ class FileImageCacheDriver(ImageCacheDriver):
             os.makedirs(self.cache_dir, exist_ok=True)
             with self.download_lock(os.path.basename(path)) as held:
                 if not held:
-                    raise fetch.DownloadInProgress(image_id=image_id,
-                                                   path=path)
+                    raise exception.DownloadInProgress(image_id=image_id,
+                                                       path=path)
                 if os.path.exists(path):
                     self.refresh(path)
                     return False

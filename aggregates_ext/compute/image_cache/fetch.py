@@ -26,40 +26,6 @@ MiB = 1024 * 1024
 PART_SUFFIX = '.part'
 
 
-class ImageCacheError(exception.AggregatesExtException):
-    msg_fmt = 'Cannot cache image %(image_id)s: %(reason)s'
-
-
-class ImageTooLarge(ImageCacheError):
-    msg_fmt = ('Image %(image_id)s is larger than the %(limit_mb)d MiB '
-               'allowed by [image_cache] max_image_size_mb.')
-
-
-class InsufficientDiskSpace(ImageCacheError):
-    msg_fmt = ('Not enough free disk space to cache image %(image_id)s: '
-               '%(needed)d bytes needed, %(free)d free, %(reserved_mb)d MiB '
-               'reserved by [image_cache] reserved_disk_mb.')
-
-
-class ImageChecksumMismatch(ImageCacheError):
-    msg_fmt = ('Data of image %(image_id)s does not match its %(algo)s '
-               'hash: expected %(expected)s, got %(actual)s.')
-
-
-class ImageSizeMismatch(ImageCacheError):
-    msg_fmt = ('Data of image %(image_id)s is %(actual)d bytes long, the '
-               'image service announced %(expected)d.')
-
-
-class ImageNotCacheable(ImageCacheError):
-    """The image's metadata rules out caching it (state, hash, format)."""
-
-
-class DownloadInProgress(ImageCacheError):
-    msg_fmt = ('Image %(image_id)s is being downloaded into %(path)s by '
-               'another process.')
-
-
 # Per-path locks, shared by every thread of the process.  Entries live only
 # while someone holds or waits for the lock, so the table does not grow
 # with the number of images ever cached.
@@ -97,8 +63,9 @@ def check_disk_space(directory, image_id, needed, reserved_disk_mb):
     """
     free = shutil.disk_usage(directory).free
     if free - needed < reserved_disk_mb * MiB:
-        raise InsufficientDiskSpace(image_id=image_id, needed=needed,
-                                    free=free, reserved_mb=reserved_disk_mb)
+        raise exception.InsufficientDiskSpace(
+            image_id=image_id, needed=needed, free=free,
+            reserved_mb=reserved_disk_mb)
 
 
 def _verifier(meta, image_id):
@@ -113,22 +80,23 @@ def _verifier(meta, image_id):
         # MD5 checksum; it still catches a corrupted transfer.
         return 'md5', hashlib.md5(usedforsecurity=False), checksum.lower()
     # Caching unverifiable data would hand nova-compute whatever arrived.
-    raise ImageNotCacheable(image_id=image_id,
-                            reason='the image service has no hash for it')
+    raise exception.ImageNotCacheable(
+        image_id=image_id, reason='the image service has no hash for it')
 
 
 def _check_metadata(meta, image_id, max_image_size_mb):
     if meta.get('status') != 'active':
-        raise ImageNotCacheable(
+        raise exception.ImageNotCacheable(
             image_id=image_id,
             reason='its status is %s, not active' % meta.get('status'))
     size = meta.get('size')
     if not isinstance(size, int) or size < 0:
         # Without a size the free-space check cannot be made beforehand.
-        raise ImageNotCacheable(image_id=image_id,
-                                reason='the image service gives no size')
+        raise exception.ImageNotCacheable(
+            image_id=image_id, reason='the image service gives no size')
     if max_image_size_mb and size > max_image_size_mb * MiB:
-        raise ImageTooLarge(image_id=image_id, limit_mb=max_image_size_mb)
+        raise exception.ImageTooLarge(image_id=image_id,
+                                      limit_mb=max_image_size_mb)
     return size
 
 
@@ -150,7 +118,7 @@ def _open_part(part, image_id, stale_after):
         age = None  # its writer just finished or gave up
     if age is not None:
         if age < stale_after:
-            raise DownloadInProgress(image_id=image_id, path=part)
+            raise exception.DownloadInProgress(image_id=image_id, path=part)
         # A writer that died (agent crash) left it: nothing updates it.
         LOG.warning('Removing stale partial download %s', part)
         remove_quietly(part)
@@ -158,7 +126,7 @@ def _open_part(part, image_id, stale_after):
     try:
         return os.open(part, flags, 0o644)
     except FileExistsError:
-        raise DownloadInProgress(image_id=image_id, path=part)
+        raise exception.DownloadInProgress(image_id=image_id, path=part)
 
 
 def _stream(chunks, fd, hasher, image_id, size):
@@ -170,8 +138,8 @@ def _stream(chunks, fd, hasher, image_id, size):
                 # Stop at once: longer data is wrong data, and it must not
                 # get past the size cap and free-space checks, which were
                 # made for the announced size.
-                raise ImageSizeMismatch(image_id=image_id, expected=size,
-                                        actual=written)
+                raise exception.ImageSizeMismatch(
+                    image_id=image_id, expected=size, actual=written)
             hasher.update(chunk)
             view = memoryview(chunk)
             while view:
@@ -181,8 +149,8 @@ def _stream(chunks, fd, hasher, image_id, size):
         if close is not None:
             close()
     if written != size:
-        raise ImageSizeMismatch(image_id=image_id, expected=size,
-                                actual=written)
+        raise exception.ImageSizeMismatch(
+            image_id=image_id, expected=size, actual=written)
 
 
 def fsync_directory(directory):
@@ -243,8 +211,9 @@ def fetch_to_file(context, image_api, image_id, path, chunk_size=None,
             _stream(chunks, fd, hasher, image_id, size)
             actual = hasher.hexdigest()
             if actual != expected:
-                raise ImageChecksumMismatch(image_id=image_id, algo=algo,
-                                            expected=expected, actual=actual)
+                raise exception.ImageChecksumMismatch(
+                    image_id=image_id, algo=algo, expected=expected,
+                    actual=actual)
             os.fsync(fd)
         finally:
             os.close(fd)

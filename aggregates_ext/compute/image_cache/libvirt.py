@@ -20,6 +20,7 @@ from oslo_log import log as logging
 
 from aggregates_ext.compute.image_cache import base
 from aggregates_ext.compute.image_cache import fetch
+from aggregates_ext import exception
 from aggregates_ext.image import ids
 
 LOG = logging.getLogger(__name__)
@@ -117,12 +118,12 @@ class LibvirtDriver(base.FileImageCacheDriver):
         image_id = meta['id']
         qemu_format = QEMU_FORMATS.get(disk_format)
         if qemu_format is None:
-            raise fetch.ImageNotCacheable(
+            raise exception.ImageNotCacheable(
                 image_id=image_id,
                 reason='unsupported disk format %s' % disk_format)
         qemu_img = shutil.which('qemu-img')
         if qemu_img is None:
-            raise fetch.ImageNotCacheable(
+            raise exception.ImageNotCacheable(
                 image_id=image_id,
                 reason='qemu-img is needed for %s images and was not found'
                        % disk_format)
@@ -156,12 +157,12 @@ def _run(image_id, argv, timeout=None):
         result = subprocess.run(argv, check=True, capture_output=True,
                                 timeout=timeout, text=True)
     except subprocess.CalledProcessError as e:
-        raise fetch.ImageCacheError(
+        raise exception.ImageCacheError(
             image_id=image_id,
             reason='%s failed: %s' % (' '.join(argv[:2]),
                                       (e.stderr or '').strip()))
     except subprocess.TimeoutExpired:
-        raise fetch.ImageCacheError(
+        raise exception.ImageCacheError(
             image_id=image_id,
             reason='%s did not finish in %s s' % (' '.join(argv[:2]), timeout))
     return result.stdout
@@ -176,17 +177,17 @@ def _qemu_img_info(qemu_img, path, qemu_format, image_id):
     try:
         info = json.loads(out)
     except ValueError:
-        raise fetch.ImageCacheError(image_id=image_id,
-                                    reason='unreadable qemu-img info output')
+        raise exception.ImageCacheError(
+            image_id=image_id, reason='unreadable qemu-img info output')
     if not isinstance(info, dict):
-        raise fetch.ImageCacheError(image_id=image_id,
-                                    reason='unreadable qemu-img info output')
+        raise exception.ImageCacheError(
+            image_id=image_id, reason='unreadable qemu-img info output')
     return info
 
 
 def _check_safe(info, qemu_format, image_id):
     def refuse(reason):
-        raise fetch.ImageNotCacheable(image_id=image_id, reason=reason)
+        raise exception.ImageNotCacheable(image_id=image_id, reason=reason)
 
     if info.get('format') != qemu_format:
         refuse('qemu-img reads it as %s, the image service says %s'

@@ -152,7 +152,7 @@ class LibvirtDriverTestCase(ImageCacheTestCase):
             f.seek(10)
             f.write(b'\0' if self.data[10:11] != b'\0' else b'\1')
         driver = self.libvirt_driver()
-        self.assertRaises(fetch.ImageChecksumMismatch, driver.cache_image,
+        self.assertRaises(exception.ImageChecksumMismatch, driver.cache_image,
                           None, IMAGE_ID)
         self.assertCacheEmpty(self.base_dir)
 
@@ -160,7 +160,7 @@ class LibvirtDriverTestCase(ImageCacheTestCase):
         self.register()
         with open(os.path.join(self.store.directory, IMAGE_ID), 'ab') as f:
             f.write(b'extra')
-        self.assertRaises(fetch.ImageSizeMismatch,
+        self.assertRaises(exception.ImageSizeMismatch,
                           self.libvirt_driver().cache_image, None, IMAGE_ID)
         self.assertCacheEmpty(self.base_dir)
 
@@ -173,7 +173,7 @@ class LibvirtDriverTestCase(ImageCacheTestCase):
         self.register()
         self.edit_metadata(os_hash_algo=None, os_hash_value=None,
                            checksum=hashlib.md5(b'other').hexdigest())
-        self.assertRaises(fetch.ImageChecksumMismatch,
+        self.assertRaises(exception.ImageChecksumMismatch,
                           self.libvirt_driver().cache_image, None, IMAGE_ID)
         self.assertCacheEmpty(self.base_dir)
 
@@ -186,7 +186,7 @@ class LibvirtDriverTestCase(ImageCacheTestCase):
         self.register()
         self.edit_metadata(os_hash_algo=None, os_hash_value=None,
                            checksum=None)
-        self.assertRaises(fetch.ImageNotCacheable,
+        self.assertRaises(exception.ImageNotCacheable,
                           self.libvirt_driver().cache_image, None, IMAGE_ID)
         self.assertEqual(0, self.image_api.downloads)
         self.assertCacheEmpty(self.base_dir)
@@ -194,7 +194,7 @@ class LibvirtDriverTestCase(ImageCacheTestCase):
     def test_inactive_image_refused(self):
         self.register()
         self.edit_metadata(status='queued')
-        self.assertRaises(fetch.ImageNotCacheable,
+        self.assertRaises(exception.ImageNotCacheable,
                           self.libvirt_driver().cache_image, None, IMAGE_ID)
         self.assertEqual(0, self.image_api.downloads)
 
@@ -207,7 +207,7 @@ class LibvirtDriverTestCase(ImageCacheTestCase):
         self.register()
         # More than any test machine has free: a real refusal.
         CONF.set_override('reserved_disk_mb', 2 ** 40, group='image_cache')
-        self.assertRaises(fetch.InsufficientDiskSpace,
+        self.assertRaises(exception.InsufficientDiskSpace,
                           self.libvirt_driver().cache_image, None, IMAGE_ID)
         self.assertEqual(0, self.image_api.downloads)
         self.assertCacheEmpty(self.base_dir)
@@ -224,7 +224,7 @@ class LibvirtDriverTestCase(ImageCacheTestCase):
         size = len(self.data)
         self._fake_free_space(MiB + size - 1)
         driver = self.libvirt_driver()
-        self.assertRaises(fetch.InsufficientDiskSpace, driver.cache_image,
+        self.assertRaises(exception.InsufficientDiskSpace, driver.cache_image,
                           None, IMAGE_ID)
         self.assertCacheEmpty(self.base_dir)
         self._fake_free_space(MiB + size)
@@ -233,7 +233,7 @@ class LibvirtDriverTestCase(ImageCacheTestCase):
     def test_size_cap_refused_before_download(self):
         self.register(data=b'x' * (MiB + 1))
         CONF.set_override('max_image_size_mb', 1, group='image_cache')
-        self.assertRaises(fetch.ImageTooLarge,
+        self.assertRaises(exception.ImageTooLarge,
                           self.libvirt_driver().cache_image, None, IMAGE_ID)
         self.assertEqual(0, self.image_api.downloads)
         self.assertCacheEmpty(self.base_dir)
@@ -243,7 +243,7 @@ class LibvirtDriverTestCase(ImageCacheTestCase):
         self.edit_metadata(size=10)
         CONF.set_override('max_image_size_mb', 1, group='image_cache')
         # Stopped at byte 11, long before the cap could be passed.
-        self.assertRaises(fetch.ImageSizeMismatch,
+        self.assertRaises(exception.ImageSizeMismatch,
                           self.libvirt_driver().cache_image, None, IMAGE_ID)
         self.assertCacheEmpty(self.base_dir)
 
@@ -336,7 +336,7 @@ class LibvirtDriverTestCase(ImageCacheTestCase):
         with open(part, 'wb') as f:
             f.write(b'nova-compute is writing this')
         self.hold_nova_lock(driver, IMAGE_ID)
-        self.assertRaises(fetch.DownloadInProgress, driver.cache_image,
+        self.assertRaises(exception.DownloadInProgress, driver.cache_image,
                           None, IMAGE_ID)
         with open(part, 'rb') as f:
             self.assertEqual(b'nova-compute is writing this', f.read())
@@ -446,7 +446,7 @@ class LibvirtConversionTestCase(ImageCacheTestCase):
 
     def test_qemu_img_missing_error_and_nothing_left(self):
         self.register(disk_format='qcow2')
-        e = self.assertRaises(fetch.ImageNotCacheable,
+        e = self.assertRaises(exception.ImageNotCacheable,
                               self.libvirt_driver().cache_image,
                               None, IMAGE_ID)
         self.assertIn('qemu-img', str(e))
@@ -456,7 +456,7 @@ class LibvirtConversionTestCase(ImageCacheTestCase):
         self.info['backing-filename'] = '/etc/shadow'
         self.register(disk_format='qcow2')
         self.install_qemu_img()
-        self.assertRaises(fetch.ImageNotCacheable,
+        self.assertRaises(exception.ImageNotCacheable,
                           self.libvirt_driver().cache_image, None, IMAGE_ID)
         self.assertEqual(['info'], self.qemu_img_calls())
         self.assertCacheEmpty(self.base_dir)
@@ -465,7 +465,7 @@ class LibvirtConversionTestCase(ImageCacheTestCase):
         self.info['format'] = 'raw'
         self.register(disk_format='qcow2')
         self.install_qemu_img()
-        self.assertRaises(fetch.ImageNotCacheable,
+        self.assertRaises(exception.ImageNotCacheable,
                           self.libvirt_driver().cache_image, None, IMAGE_ID)
         self.assertCacheEmpty(self.base_dir)
 
@@ -475,7 +475,7 @@ class LibvirtConversionTestCase(ImageCacheTestCase):
                          'create-type': 'monolithicFlat'}}}
         self.register(disk_format='vmdk')
         self.install_qemu_img()
-        self.assertRaises(fetch.ImageNotCacheable,
+        self.assertRaises(exception.ImageNotCacheable,
                           self.libvirt_driver().cache_image, None, IMAGE_ID)
         self.assertCacheEmpty(self.base_dir)
 
@@ -483,14 +483,14 @@ class LibvirtConversionTestCase(ImageCacheTestCase):
         self.info['virtual-size'] = 2 ** 62
         self.register(disk_format='qcow2')
         self.install_qemu_img()
-        self.assertRaises(fetch.InsufficientDiskSpace,
+        self.assertRaises(exception.InsufficientDiskSpace,
                           self.libvirt_driver().cache_image, None, IMAGE_ID)
         self.assertEqual(['info'], self.qemu_img_calls())
         self.assertCacheEmpty(self.base_dir)
 
     def test_unknown_disk_format_refused(self):
         self.register(disk_format='strange')
-        self.assertRaises(fetch.ImageNotCacheable,
+        self.assertRaises(exception.ImageNotCacheable,
                           self.libvirt_driver().cache_image, None, IMAGE_ID)
         self.assertCacheEmpty(self.base_dir)
 
