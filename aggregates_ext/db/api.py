@@ -5,6 +5,7 @@ so a request that fails part-way leaves the database as it was.
 """
 
 import contextlib
+import fcntl
 import json
 import os
 import threading
@@ -21,6 +22,7 @@ from aggregates_ext import exception
 context_manager = enginefacade.transaction_context()
 _configured = False
 _sqlite = False
+_sqlite_lock_path = None
 _SQLITE_WRITE_LOCK = threading.RLock()
 
 
@@ -38,8 +40,11 @@ def configure(conf):
             conf.state_path, 'aggregates-ext.sqlite')
     if _configured:
         reset()
-    global _sqlite
+    global _sqlite, _sqlite_lock_path
     _sqlite = connection.startswith('sqlite')
+    database = sa.engine.make_url(connection).database if _sqlite else None
+    _sqlite_lock_path = (database + '.lock'
+                         if database and database != ':memory:' else None)
     if _sqlite:
         context_manager.append_on_engine_create(_sqlite_pragmas)
     context_manager.configure(
@@ -54,7 +59,7 @@ def configure(conf):
 def _sqlite_pragmas(engine):
     """WAL and a busy timeout: readers never wait, a writer waits its turn.
 
-    Writers of this process also take ``_SQLITE_WRITE_LOCK`` (see
+    Writers also take ``_sqlite_write_lock`` (see
     ``_writer``): two deferred SQLite transactions that both read and then
     write would otherwise deadlock, and SQLite answers that at once with
     "database is locked" instead of waiting.
@@ -92,14 +97,42 @@ def _ctx(context):
 
 @contextlib.contextmanager
 def _writer(context):
-    """A writer transaction; one at a time per process on SQLite."""
+    """A writer transaction; on SQLite, one at a time on the machine."""
     if not _sqlite:
         with context_manager.writer.using(_ctx(context)) as session:
             yield session
         return
-    with _SQLITE_WRITE_LOCK:
+    with _sqlite_write_lock():
         with context_manager.writer.using(_ctx(context)) as session:
             yield session
+
+
+_sqlite_lock_depth = 0
+
+
+@contextlib.contextmanager
+def _sqlite_write_lock():
+    """Exclude every other SQLite writer: threads here, other processes.
+
+    The thread lock orders this process's writers; a POSIX lock on
+    ``<database>.lock`` orders the processes (API, conductor) that share
+    the file.  Taken once per thread however deep writers nest, since a
+    process's POSIX lock is released by its first unlock.
+    """
+    global _sqlite_lock_depth
+    with _SQLITE_WRITE_LOCK:
+        fd = None
+        if _sqlite_lock_depth == 0 and _sqlite_lock_path:
+            fd = os.open(_sqlite_lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.lockf(fd, fcntl.LOCK_EX)
+        _sqlite_lock_depth += 1
+        try:
+            yield
+        finally:
+            _sqlite_lock_depth -= 1
+            if fd is not None:
+                fcntl.lockf(fd, fcntl.LOCK_UN)
+                os.close(fd)
 
 
 # Aggregates ----------------------------------------------------------------
