@@ -7,8 +7,6 @@ A key ending in ``/+`` is a prefix; any other key is exact (with or without
 a trailing slash); ``/`` catches the rest.
 """
 
-import webob.dec
-
 
 class URLMap:
 
@@ -18,21 +16,25 @@ class URLMap:
         self.prefixes = sorted(prefixes, key=lambda item: -len(item[0]))
         self.default = default
 
-    @webob.dec.wsgify
-    def __call__(self, req):
-        path = req.path_info or '/'
+    def __call__(self, environ, start_response):
+        # The raw WSGI strings: a path that is not UTF-8 (%FF) is routed
+        # like any other and refused by the app behind, inside its fault
+        # handling, instead of failing here.
+        path = environ.get('PATH_INFO') or '/'
         stripped = path.rstrip('/')
         for key, app in self.exact:
             if stripped == key:
-                req.script_name += key
-                req.path_info = path[len(key):]
-                return app
+                return self._call(app, key, path, environ, start_response)
         for prefix, app in self.prefixes:
             if path.startswith(prefix + '/'):
-                req.script_name += prefix
-                req.path_info = path[len(prefix):]
-                return app
-        return self.default
+                return self._call(app, prefix, path, environ, start_response)
+        return self.default(environ, start_response)
+
+    @staticmethod
+    def _call(app, prefix, path, environ, start_response):
+        environ['SCRIPT_NAME'] = environ.get('SCRIPT_NAME', '') + prefix
+        environ['PATH_INFO'] = path[len(prefix):]
+        return app(environ, start_response)
 
 
 def urlmap_factory(loader, global_conf, **local_conf):

@@ -101,6 +101,22 @@ def validate(schema, instance):
         raise fault.BadRequest(error_message(error))
 
 
+def storable(value):
+    """No NUL and no lone surrogate in any string: no database takes them.
+
+    JSON can spell both (``\\u0000``, ``\\ud800``); they would reach the
+    database in a metadata value and fail there with a 500.
+    """
+    if isinstance(value, str):
+        return '\x00' not in value and not any(
+            '\ud800' <= c <= '\udfff' for c in value)
+    if isinstance(value, dict):
+        return all(storable(k) and storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(storable(v) for v in value)
+    return True
+
+
 def _attach(func, kind, schema, min_version, max_version):
     schemas = getattr(func, '_schemas', None)
     if schemas is None:
@@ -133,6 +149,10 @@ def _decorator(kind, schema, min_version, max_version):
             body_schema = _schema_for(wrapper, 'body', version)
             if body_schema is not None:
                 validate(body_schema, kwargs.get('body'))
+                # After the schema, so that its messages win where Nova
+                # has one (a NUL in a name is an invalid name).
+                if not storable(kwargs.get('body')):
+                    raise fault.BadRequest('Malformed request body')
             query_schema = _schema_for(wrapper, 'query', version)
             if query_schema is not None:
                 validate(query_schema, req.GET.dict_of_lists())

@@ -2,8 +2,9 @@
 
 ``Resource`` turns a routed WSGI request into a controller call in the order
 Nova uses, so that the same error wins as on Nova: microversion (400/406),
-content type (415), body (400), action lookup (400/404), then the handler
-(version gate, schema, policy, id, domain), then the response headers.
+content type (415), body (400), action lookup (400/404), the project id
+in the URL (400), then the handler (version gate, schema, policy, id,
+domain), then the response headers.
 """
 
 import functools
@@ -12,6 +13,7 @@ from oslo_log import log as logging
 from oslo_serialization import jsonutils
 import webob
 import webob.dec
+import webob.exc
 
 from aggregates_ext.api import fault
 from aggregates_ext.api import microversion
@@ -136,6 +138,13 @@ class Resource:
             response = self._dispatch(req, action, args)
         except fault.HTTPError as exc:
             response = exc.response()
+        except webob.exc.HTTPException as exc:
+            # oslo.middleware's size limit on a chunked body raises its
+            # plain 413 while we read the body.
+            response = exc
+        except UnicodeDecodeError:
+            response = fault.fault_response(
+                400, 'Malformed request URL: not valid UTF-8')
         except exception.PolicyNotAuthorized as exc:
             response = fault.fault_response(403, exc.format_message())
         except Exception as exc:
@@ -171,10 +180,10 @@ class Resource:
             raise fault.BadRequest('Malformed request body')
 
     def _dispatch(self, req, action, args):
-        self._check_project(req, args)
         body = self._body(req)
         if action == 'action':
             action = self._action_method(body)
+        self._check_project(req, args)
         method = getattr(self.controller, action)
         if req.method in ('POST', 'PUT'):
             # An empty body reaches the schema as None, as on Nova.

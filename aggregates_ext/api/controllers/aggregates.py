@@ -86,7 +86,8 @@ class AggregatesController:
 
     @wsgi.expected_errors({exception.AggregateNotFound: 404,
                            exception.AggregateNameExists: 409,
-                           exception.InvalidAggregateAction: 400})
+                           exception.InvalidAggregateAction: 400,
+                           exception.AggregateMetadataKeyExists: 400})
     @validation.schema(schema.update)
     @validation.response_body_schema(schema.show_response,
                                      max_version=(2, 40))

@@ -75,10 +75,12 @@ def _json(body, status=200):
 @webob.dec.wsgify
 def root_app(req):
     """``/``: the list of versions; any other path: 300 multiple choices."""
-    if req.path_info in ('', '/'):
+    # The raw WSGI path, so that a path that is not UTF-8 cannot fail here.
+    raw_path = req.environ.get('PATH_INFO', '')
+    if raw_path in ('', '/'):
         return _json(versions_document(req))
     base = _base_url(req)
-    path = req.path_info.lstrip('/')
+    path = raw_path.encode('latin-1').decode('utf-8', 'replace').lstrip('/')
     choices = []
     for version, prefix in ((_V20, 'v2/'), (_V21, 'v2.1/')):
         choices.append({

@@ -340,6 +340,15 @@ class TestUpdate(base.APITestCase):
                         {'aggregate': {'name': 'A'}})
         self.assertEqual(200, resp.status_int)
 
+    def test_update_az_clashing_with_a_case_variant_key_400(self):
+        agg = self.create()
+        self.action(agg['id'], 'set_metadata',
+                    {'metadata': {'Availability_Zone': 'x'}})
+        resp = self.req('PUT', '/os-aggregates/%s' % agg['id'],
+                        {'aggregate': {'availability_zone': 'az'}})
+        self.assertFault(resp, 400, 'Aggregate %s already contain metadata '
+                         'key Availability_Zone.' % agg['id'])
+
     def test_update_404(self):
         resp = self.req('PUT', '/os-aggregates/77',
                         {'aggregate': {'name': 'x'}})

@@ -1,5 +1,9 @@
 """Microversion headers, content types, routes, version documents."""
 
+import io
+
+import webob
+
 from aggregates_ext.api import router
 from aggregates_ext.tests.unit.api import base
 
@@ -101,6 +105,40 @@ class TestContentTypes(base.APITestCase):
     def test_success_content_type_has_no_charset(self):
         resp = self.req('GET', '/os-aggregates')
         self.assertEqual('application/json', resp.headers['Content-Type'])
+
+    def test_query_not_utf8_400(self):
+        agg = self.create()
+        for method, path in (('GET', '/os-aggregates/%s?%%FF=1' % agg['id']),
+                             ('DELETE', '/os-aggregates/99?%FF=1')):
+            self.assertFault(self.req(method, path), 400,
+                             'Malformed request URL: not valid UTF-8')
+
+    def test_path_not_utf8_is_a_fault_not_a_crash(self):
+        self.assertFault(self.req('GET', '/os-aggregates/%FF'), 400,
+                         'Invalid input received: id must be an integer')
+        self.assertEqual(300, self.api.request('GET', '/%FF',
+                                               token=None).status_int)
+
+    def test_nul_and_lone_surrogate_in_values_400(self):
+        agg = self.create()
+        for value in ('a\x00b', '\ud800'):
+            resp = self.action(agg['id'], 'set_metadata',
+                               {'metadata': {'k': value}})
+            self.assertFault(resp, 400, 'Malformed request body')
+        self.assertEqual({}, self.show(agg['id'])['metadata'])
+
+    def test_oversized_chunked_body_413(self):
+        body = b'{"aggregate": {"name": "%s"}}' % (b'a' * 120000)
+        req = webob.Request.blank('/v2.1/os-aggregates', method='POST')
+        req.headers['X-Auth-Token'] = 'admin:admin'
+        req.content_type = 'application/json'
+        # As a server hands over a chunked body: no length, terminated.
+        req.environ.update({'wsgi.input': io.BytesIO(body),
+                            'wsgi.input_terminated': True,
+                            'HTTP_TRANSFER_ENCODING': 'chunked'})
+        req.environ.pop('CONTENT_LENGTH', None)
+        resp = req.get_response(self.api.app)
+        self.assertEqual(413, resp.status_int, resp.body)
 
     def test_oversized_body_413(self):
         resp = self.req('POST', '/os-aggregates',
