@@ -76,19 +76,20 @@ class AggregateAPI:
                availability_zone=None):
         """Rename and/or move to another availability zone, atomically."""
         def check(session, agg):
+            # The rules first: a refused request sends no .start at all.
+            if az_given:
+                if not availability_zone:
+                    raise _empty_az(agg.id, agg.name,
+                                    exception.InvalidAggregateActionUpdate)
+                _check_az_conflicts(session, agg, agg.hosts,
+                                    availability_zone,
+                                    exception.InvalidAggregateActionUpdate)
             if name is not None:
                 self.notifier.aggregate_action(context, agg, 'update_prop',
                                                'start')
-            if not az_given:
-                return
-            self.notifier.aggregate_action(context, agg, 'update_metadata',
-                                           'start')
-            if not availability_zone:
-                raise _empty_az(agg.id, agg.name,
-                                exception.InvalidAggregateActionUpdate)
-            _check_az_conflicts(session, agg, agg.hosts,
-                                availability_zone,
-                                exception.InvalidAggregateActionUpdate)
+            if az_given:
+                self.notifier.aggregate_action(context, agg,
+                                               'update_metadata', 'start')
 
         metadata = {AZ_KEY: availability_zone} if az_given else None
         agg = db_api.aggregate_update(context, aggregate_id, name=name,
@@ -108,8 +109,6 @@ class AggregateAPI:
         for hosts in another zone, as on Nova.
         """
         def check(session, agg):
-            self.notifier.aggregate_action(context, agg, 'update_metadata',
-                                           'start')
             if AZ_KEY in metadata:
                 if not metadata[AZ_KEY]:
                     raise _empty_az(
@@ -118,6 +117,8 @@ class AggregateAPI:
                 _check_az_conflicts(
                     session, agg, agg.hosts, metadata[AZ_KEY],
                     exception.InvalidAggregateActionUpdateMeta)
+            self.notifier.aggregate_action(context, agg, 'update_metadata',
+                                           'start')
 
         agg = db_api.aggregate_update(context, aggregate_id,
                                       set_metadata=metadata, check=check)

@@ -18,6 +18,7 @@ from aggregates_ext.conductor import manager as conductor_manager
 from aggregates_ext.conductor import rpcapi as conductor_rpcapi
 from aggregates_ext import conf
 from aggregates_ext import context as ctx_module
+from aggregates_ext.db import api as db_api
 from aggregates_ext import rpc
 
 LOG = logging.getLogger(__name__)
@@ -62,6 +63,14 @@ class ConductorService(RPCService):
     def __init__(self, host=None, manager=None):
         self.manager = manager or conductor_manager.ConductorManager()
         super().__init__(host or CONF.host, [self.manager])
+
+    def start(self):
+        interrupted = db_api.precache_requests_interrupt(None, self.host)
+        if interrupted:
+            LOG.warning('%d pre-cache request(s) this conductor was running '
+                        'when it stopped are marked interrupted',
+                        interrupted)
+        super().start()
 
 
 class ComputeService(RPCService):

@@ -26,13 +26,17 @@ from aggregates_ext import servicegroup
 LOG = logging.getLogger(__name__)
 CONF = conf.CONF
 
-SKIPPED = 'skipped'
+SKIPPED = 'skipped'  # an image's status on a host that was down
 HOST_DONE = 'done'
 HOST_SKIPPED = 'skipped'
 HOST_FAILED = 'failed'
 
 _executor_lock = threading.Lock()
 _EXECUTOR = None
+_COORDINATOR = None
+# Requests run side by side, each mostly waiting on its hosts; the
+# per-host calls are bounded by precache_concurrency, not by this.
+COORDINATOR_THREADS = 16
 
 
 def get_executor():
@@ -49,12 +53,23 @@ def get_executor():
         return _EXECUTOR
 
 
-def reset_executor():
-    global _EXECUTOR
+def get_coordinator():
+    """The process-wide executor that runs whole pre-cache requests."""
+    global _COORDINATOR
     with _executor_lock:
-        if _EXECUTOR is not None:
-            _EXECUTOR.shutdown(wait=True)
-        _EXECUTOR = None
+        if _COORDINATOR is None:
+            _COORDINATOR = futurist.ThreadPoolExecutor(
+                max_workers=COORDINATOR_THREADS)
+        return _COORDINATOR
+
+
+def reset_executor():
+    global _EXECUTOR, _COORDINATOR
+    with _executor_lock:
+        executors = [e for e in (_COORDINATOR, _EXECUTOR) if e is not None]
+        _EXECUTOR = _COORDINATOR = None
+    for executor in executors:
+        executor.shutdown(wait=True)
 
 
 @dataclasses.dataclass
@@ -127,6 +142,16 @@ class ConductorManager:
     # Pre-caching -----------------------------------------------------------
 
     def cache_images(self, context, request_uuid, aggregate, image_ids):
+        """Start a pre-cache request; the RPC cast returns at once.
+
+        The request runs on the coordinator executor, so that long
+        requests never hold the RPC server's threads, which also serve the
+        agents' heartbeats.
+        """
+        get_coordinator().submit(self.run_cache_images, context,
+                                 request_uuid, aggregate, image_ids)
+
+    def run_cache_images(self, context, request_uuid, aggregate, image_ids):
         """Fan a pre-cache request out to the up hosts of the aggregate.
 
         Blocks until every host has a result; each one is stored with the
@@ -135,13 +160,14 @@ class ConductorManager:
         started = time.monotonic()
         hosts = list(aggregate['hosts'])
         self.notifier.cache_images(context, aggregate, 'start')
-        db_api.precache_request_set_status(context, request_uuid, 'running')
+        db_api.precache_request_set_status(context, request_uuid, 'running',
+                                           conductor=CONF.host)
         services = {svc.host: svc for svc in db_api.service_get_by_hosts(
             context, hosts, compute_rpcapi.BINARY)}
         tally = Tally(total=len(hosts))
         LOG.info('Preparing to request pre-caching of image(s) %s on %d '
                  'hosts (request %s).', image_ids, len(hosts), request_uuid)
-        futures = []
+        futures = {}
         for host in hosts:
             if not servicegroup.is_up(services.get(host)):
                 LOG.info("Skipping image pre-cache request to compute '%s' "
@@ -150,10 +176,22 @@ class ConductorManager:
                                   host, HOST_SKIPPED,
                                   {i: SKIPPED for i in image_ids}, None)
                 continue
-            futures.append(get_executor().submit(
+            futures[get_executor().submit(
                 self._cache_on_host, context, request_uuid, aggregate,
-                tally, host, image_ids))
+                tally, host, image_ids)] = host
         waiters.wait_for_all(futures)
+        for future, host in futures.items():
+            if future.exception() is not None:
+                # Not the RPC call (that is handled inside): our own
+                # bookkeeping failed.  The host still gets a result.
+                exc = future.exception()
+                LOG.error('Image pre-cache request %s on %s failed: %s: %s',
+                          request_uuid, host, type(exc).__name__, exc)
+                self._finish_host(
+                    context, request_uuid, aggregate, tally, host,
+                    HOST_FAILED, {i: compute_manager.ERROR
+                                  for i in image_ids},
+                    '%s: %s' % (type(exc).__name__, exc))
         self._summarise(context, request_uuid, aggregate, image_ids, tally,
                         time.monotonic() - started)
         return tally
@@ -172,6 +210,8 @@ class ConductorManager:
                               HOST_FAILED, images, detail)
             return
         # Keep only the ids we asked for, whatever the agent answered.
+        if not isinstance(images, dict):
+            images = {}
         images = {i: images.get(i, compute_manager.ERROR) for i in image_ids}
         self._finish_host(context, request_uuid, aggregate, tally, host,
                           HOST_DONE, images, None)

@@ -13,6 +13,7 @@ from aggregates_ext import rpc
 CONF = conf.CONF
 RPC_TOPIC = 'aggregates-ext-conductor'
 RPC_API_VERSION = '1.0'
+CAST_RETRY = 2
 
 
 class ConductorAPI:
@@ -28,7 +29,9 @@ class ConductorAPI:
         :param aggregate: snapshot dict (id, uuid, name, hosts, metadata)
             taken when the request was accepted
         """
-        cctxt = self.client.prepare(version='1.0')
+        # A bounded retry: with the broker down the API answers 503 instead
+        # of holding its thread for ever (oslo.messaging's default).
+        cctxt = self.client.prepare(version='1.0', retry=CAST_RETRY)
         cctxt.cast(context, 'cache_images',
                    request_uuid=request_uuid, aggregate=aggregate,
                    image_ids=image_ids)

@@ -11,6 +11,9 @@ from oslo_messaging import opts as messaging_opts
 def register_opts(conf):
     for group, opts in messaging_opts.list_opts():
         conf.register_opts(opts, group=group)
+    # oslo.messaging retries a notification for ever by default; a
+    # notification must never hold a request while the broker is away.
+    conf.set_default('retry', 3, group='oslo_messaging_notifications')
 
 
 def list_opts():

@@ -443,15 +443,34 @@ def precache_request_list(context, aggregate_id=None):
 
 
 def precache_request_set_status(context, request_uuid, status,
-                                finished=False):
+                                finished=False, conductor=None):
     with _writer(context) as session:
         req = session.query(models.PrecacheRequest).filter_by(
             uuid=request_uuid).one()
         req.status = status
+        if conductor is not None:
+            req.conductor = conductor
         if finished:
             req.finished_at = timeutils.utcnow()
         session.flush()
         return req
+
+
+def precache_requests_interrupt(context, conductor):
+    """Mark the requests a restarted conductor was running as interrupted.
+
+    oslo.messaging acknowledges a cast before it runs it, so a request
+    whose conductor died is not delivered again; without this it would
+    show as running for ever.  Returns how many were marked.
+    """
+    with _writer(context) as session:
+        reqs = session.query(models.PrecacheRequest).filter_by(
+            conductor=conductor, status='running').all()
+        for req in reqs:
+            req.status = 'interrupted'
+            req.finished_at = timeutils.utcnow()
+        session.flush()
+        return len(reqs)
 
 
 def precache_host_result_save(context, request_uuid, host, status, images,

@@ -134,6 +134,8 @@ class PrecacheRequest(TimestampMixin, Base):
     # JSON list of the aggregate's hosts when the request was accepted.
     hosts = sa.Column(sa.Text, nullable=False)
     status = sa.Column(sa.String(20), nullable=False, default='pending')
+    # The conductor host that runs it (set when it starts running).
+    conductor = sa.Column(sa.String(255))
     finished_at = sa.Column(DATETIME)
     results = orm.relationship(
         'PrecacheHostResult', lazy='selectin',

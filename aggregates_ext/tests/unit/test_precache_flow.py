@@ -167,6 +167,32 @@ class TestPrecacheFlow(PrecacheTestCase):
             os.listdir(base_dir))
 
 
+class TestConductorRestart(PrecacheTestCase):
+    AGENTS = 1
+
+    def test_requests_left_running_are_marked_interrupted(self):
+        from aggregates_ext import service
+        agg = self.create('agg-r')
+        request = db_api.precache_request_create(
+            None, db_api.aggregate_get(None, agg['id']), [IMAGE_ID])
+        db_api.precache_request_set_status(None, request.uuid, 'running',
+                                           conductor='conductor-9')
+        other = db_api.precache_request_create(
+            None, db_api.aggregate_get(None, agg['id']), [IMAGE_ID])
+        db_api.precache_request_set_status(None, other.uuid, 'running',
+                                           conductor='conductor-8')
+        conductor = service.ConductorService(host='conductor-9')
+        conductor.start()
+        self.addCleanup(conductor.stop)
+        self.assertEqual('interrupted', db_api.precache_request_get(
+            None, request.uuid).status)
+        self.assertIsNotNone(db_api.precache_request_get(
+            None, request.uuid).finished_at)
+        # Another conductor's request is not this one's to judge.
+        self.assertEqual('running', db_api.precache_request_get(
+            None, other.uuid).status)
+
+
 class TestPrecacheAPIErrors(PrecacheTestCase):
     AGENTS = 1
 

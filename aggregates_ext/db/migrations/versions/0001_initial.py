@@ -99,6 +99,7 @@ def upgrade():
         sa.Column('image_ids', sa.Text, nullable=False),
         sa.Column('hosts', sa.Text, nullable=False),
         sa.Column('status', sa.String(20), nullable=False),
+        sa.Column('conductor', sa.String(255)),
         sa.Column('finished_at', _DATETIME),
         sa.UniqueConstraint('uuid', name='uniq_precache_requests0uuid'),
         sa.Index('precache_requests_aggregate_id_idx', 'aggregate_id'),

@@ -297,12 +297,15 @@ class TestUpdate(base.APITestCase):
 
     def test_update_rename_with_refused_az_changes_nothing(self):
         agg = self.create('agg1')
+        sent = len(self.notifications.sent)
         resp = self.req('PUT', '/os-aggregates/%s' % agg['id'], {
             'aggregate': {'name': 'renamed', 'availability_zone': None}})
         self.assertFault(resp, 400, 'Cannot update aggregate %s. Reason: '
                          'Aggregate renamed does not support empty named '
                          'availability zone.' % agg['id'])
         self.assertEqual('agg1', self.show(agg['id'])['name'])
+        # Nothing happened, so nothing was announced either.
+        self.assertEqual(sent, len(self.notifications.sent))
 
     def test_update_az_conflict_400(self):
         self.register_host('c1')
