@@ -17,6 +17,7 @@ import shutil
 import subprocess
 
 from oslo_log import log as logging
+from oslo_utils.imageutils import format_inspector
 
 from aggregates_ext.compute.image_cache import base
 from aggregates_ext.compute.image_cache import fetch
@@ -37,6 +38,14 @@ QEMU_FORMATS = {'qcow2': 'qcow2', 'vmdk': 'vmdk', 'vdi': 'vdi',
 # descriptors that can point qemu-img at any file of the host.
 VMDK_ALLOWED_TYPES = frozenset(['streamOptimized', 'monolithicSparse'])
 CONVERTED_SUFFIX = '.converted'
+# What oslo.utils' format inspector may find in a file of a Glance disk
+# format.  Raw-like images may hold a partition table or an ISO 9660
+# filesystem; anything else (a qcow2 labelled raw, say) is refused.
+_RAW_CONTENT = frozenset(['raw', 'gpt', 'iso'])
+DETECTED_FORMATS = dict(
+    {fmt: _RAW_CONTENT for fmt in RAW_FORMATS},
+    qcow2={'qcow2'}, vmdk={'vmdk'}, vdi={'vdi'}, vhd={'vhd'},
+    vhdx={'vhdx'}, ploop={'ploop', 'raw'})
 # qemu-img info only reads headers; a longer run means a hostile image.
 QEMU_IMG_INFO_TIMEOUT = 60
 
@@ -113,9 +122,10 @@ class LibvirtDriver(base.FileImageCacheDriver):
             reserve.
         """
         disk_format = meta.get('disk_format')
+        image_id = meta['id']
+        _inspect(part_path, disk_format, image_id)
         if disk_format in RAW_FORMATS:
             return part_path
-        image_id = meta['id']
         qemu_format = QEMU_FORMATS.get(disk_format)
         if qemu_format is None:
             raise exception.ImageNotCacheable(
@@ -166,6 +176,31 @@ def _run(image_id, argv, timeout=None):
             image_id=image_id,
             reason='%s did not finish in %s s' % (' '.join(argv[:2]), timeout))
     return result.stdout
+
+
+def _inspect(path, disk_format, image_id):
+    """Check that the file is what its disk format says, and is safe.
+
+    Every format, raw included: a qcow2 or VMDK with a backing file that
+    is labelled raw would otherwise land in the cache as it is, and
+    nova-compute, finding the base file there, would not fetch (and so not
+    inspect) it again.
+
+    :raises ImageNotCacheable: format mismatch or failed safety checks.
+    """
+    try:
+        inspector = format_inspector.detect_file_format(path)
+        detected = inspector.NAME if inspector is not None else 'unknown'
+        if detected not in DETECTED_FORMATS.get(disk_format, ()):
+            raise exception.ImageNotCacheable(
+                image_id=image_id,
+                reason='its disk format is %s but its content is %s'
+                       % (disk_format, detected))
+        inspector.safety_check()
+    except (format_inspector.ImageFormatError,
+            format_inspector.SafetyCheckFailed) as exc:
+        raise exception.ImageNotCacheable(
+            image_id=image_id, reason='unsafe or unreadable image: %s' % exc)
 
 
 def _qemu_img_info(qemu_img, path, qemu_format, image_id):

@@ -4,6 +4,7 @@ import hashlib
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import textwrap
@@ -378,6 +379,17 @@ class LibvirtDriverTestCase(ImageCacheTestCase):
         self.assertEqual(0, self.libvirt_driver().cleanup_partials())
 
 
+def qcow2_bytes(virtual_size=4 * MiB, backing_file=None):
+    """A minimal, valid qcow2 image: a version 2 header, no clusters."""
+    offset, length, tail = 0, 0, b''
+    if backing_file:
+        tail = backing_file.encode()
+        offset, length = 72, len(tail)
+    header = struct.pack('>4sIQIIQIIQQIIQ', b'QFI\xfb', 2, offset, length,
+                         16, virtual_size, 0, 0, 0, 0, 0, 0, 0)
+    return (header + tail).ljust(128 * 1024, b'\0')
+
+
 class LibvirtConversionTestCase(ImageCacheTestCase):
     """Non-raw images, with a stand-in ``qemu-img`` on an isolated PATH.
 
@@ -413,6 +425,11 @@ class LibvirtConversionTestCase(ImageCacheTestCase):
                 ''' % (sys.executable, self.log, info_path)))
         os.chmod(script, 0o755)
 
+    def register(self, data=None, image_id=IMAGE_ID, disk_format='raw'):
+        if data is None and disk_format == 'qcow2':
+            data = qcow2_bytes()
+        return super().register(data, image_id, disk_format)
+
     def qemu_img_calls(self):
         if not os.path.exists(self.log):
             return []
@@ -425,7 +442,7 @@ class LibvirtConversionTestCase(ImageCacheTestCase):
         driver = self.libvirt_driver()
         self.assertTrue(driver.cache_image(None, IMAGE_ID))
         with open(driver.image_path(IMAGE_ID), 'rb') as f:
-            self.assertEqual(b'RAW:' + self.data, f.read())
+            self.assertEqual(b'RAW:' + qcow2_bytes(), f.read())
         self.assertEqual(['info', 'convert'], self.qemu_img_calls())
         self.assertEqual([driver.file_name(IMAGE_ID)],
                          os.listdir(self.base_dir))
@@ -437,8 +454,25 @@ class LibvirtConversionTestCase(ImageCacheTestCase):
         driver = self.libvirt_driver()
         self.assertTrue(driver.cache_image(None, IMAGE_ID))
         with open(driver.image_path(IMAGE_ID), 'rb') as f:
-            self.assertEqual(self.data, f.read())
+            self.assertEqual(qcow2_bytes(), f.read())
         self.assertEqual(['info'], self.qemu_img_calls())
+
+    def test_qcow2_labelled_raw_refused_and_nothing_left(self):
+        self.register(data=qcow2_bytes(backing_file='/etc/shadow'),
+                      disk_format='raw')
+        driver = self.libvirt_driver()
+        self.assertRaises(exception.ImageNotCacheable, driver.cache_image,
+                          None, IMAGE_ID)
+        self.assertCacheEmpty(self.base_dir)
+
+    def test_backing_file_in_the_header_refused_before_qemu_img(self):
+        self.register(data=qcow2_bytes(backing_file='/etc/shadow'),
+                      disk_format='qcow2')
+        self.install_qemu_img()
+        self.assertRaises(exception.ImageNotCacheable,
+                          self.libvirt_driver().cache_image, None, IMAGE_ID)
+        self.assertEqual([], self.qemu_img_calls())
+        self.assertCacheEmpty(self.base_dir)
 
     def test_raw_image_needs_no_qemu_img(self):
         self.register(disk_format='raw')
