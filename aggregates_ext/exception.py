@@ -93,10 +93,6 @@ class ImageServiceUnavailable(AggregatesExtException):
     msg_fmt = 'Connection to the image service failed: %(reason)s'
 
 
-class ServiceNotFound(NotFound):
-    msg_fmt = 'Service %(service_id)s could not be found.'
-
-
 class PolicyNotAuthorized(AggregatesExtException):
     msg_fmt = "Policy doesn't allow %(action)s to be performed."
 

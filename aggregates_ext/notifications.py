@@ -45,11 +45,7 @@ def aggregate_cache_payload(aggregate, host, images_cached, images_failed,
 
 
 def _snapshot(aggregate):
-    if isinstance(aggregate, dict):
-        return aggregate
-    return {'id': aggregate.id, 'uuid': aggregate.uuid,
-            'name': aggregate.name, 'hosts': aggregate.hosts,
-            'metadata': aggregate.metadata_dict}
+    return aggregate if isinstance(aggregate, dict) else aggregate.snapshot()
 
 
 class Notifier:

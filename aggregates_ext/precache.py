@@ -10,12 +10,6 @@ from aggregates_ext import image
 LOG = logging.getLogger(__name__)
 
 
-def aggregate_snapshot(agg):
-    """The aggregate as the conductor gets it: hosts at request time."""
-    return {'id': agg.id, 'uuid': agg.uuid, 'name': agg.name,
-            'hosts': agg.hosts, 'metadata': agg.metadata_dict}
-
-
 class PrecacheAPI:
     """Accept pre-cache requests for the conductor to carry out."""
 
@@ -52,7 +46,7 @@ class PrecacheAPI:
                  len(agg.hosts))
         try:
             self.conductor.cache_images(context, request.uuid,
-                                        aggregate_snapshot(agg), image_ids)
+                                        agg.snapshot(), image_ids)
         except Exception as exc:
             LOG.error('Could not cast pre-cache request %s: %s', request.uuid,
                       exc)

@@ -60,19 +60,9 @@ class BadRequest(HTTPError):
         super().__init__(400, message)
 
 
-class Forbidden(HTTPError):
-    def __init__(self, message):
-        super().__init__(403, message)
-
-
 class NotFound(HTTPError):
     def __init__(self, message='The resource could not be found.'):
         super().__init__(404, message)
-
-
-class Conflict(HTTPError):
-    def __init__(self, message):
-        super().__init__(409, message)
 
 
 def unexpected_error_message(exc):

@@ -167,14 +167,6 @@ def aggregate_get_all(context):
         return _aggregate_query(session).order_by(models.Aggregate.id).all()
 
 
-def aggregate_get_by_host(context, host):
-    with context_manager.reader.using(_ctx(context)) as session:
-        return _aggregate_query(session).join(
-            models.AggregateHost).filter(
-            models.AggregateHost.host == host).order_by(
-            models.Aggregate.id).all()
-
-
 def _name_taken(session, name, exclude_id=None):
     """Whether another aggregate has this name, ignoring case.
 

@@ -58,9 +58,10 @@ class Aggregate(TimestampMixin, Base):
     def metadata_dict(self):
         return {m.key: m.value for m in self._metadata}
 
-    @property
-    def availability_zone(self):
-        return self.metadata_dict.get('availability_zone')
+    def snapshot(self):
+        """The aggregate as a plain dict (RPC arguments, notifications)."""
+        return {'id': self.id, 'uuid': self.uuid, 'name': self.name,
+                'hosts': self.hosts, 'metadata': self.metadata_dict}
 
 
 class AggregateHost(TimestampMixin, Base):

@@ -134,7 +134,7 @@ class FileImageCacheDriver(ImageCacheDriver):
                     chunk_size=self.conf.image.chunk_size,
                     max_image_size_mb=image_cache.max_image_size_mb,
                     reserved_disk_mb=image_cache.reserved_disk_mb,
-                    stage=self.stage, stale_part_after=0)
+                    stage=self.stage)
             return True
 
     def cleanup_partials(self):

@@ -13,7 +13,6 @@ import hashlib
 import os
 import shutil
 import threading
-import time
 
 from oslo_log import log as logging
 
@@ -100,29 +99,20 @@ def _check_metadata(meta, image_id, max_image_size_mb):
     return size
 
 
-def _open_part(part, image_id, stale_after):
-    """Create ``part`` exclusively, replacing it only when it is stale.
+def _open_part(part, image_id):
+    """Create ``part`` exclusively, first removing a dead writer's copy.
 
-    Exclusive creation matters because a cache directory can be shared
-    with another process (nova-compute writes the same ``.part`` names in
-    its image cache); two writers on one file would mix their data.
+    The caller holds the cache's download lock for the file, so an
+    existing ``part`` has no live writer.  Creation stays exclusive all the
+    same: two writers on one file would mix their data.
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_CLOEXEC', 0)
     try:
         return os.open(part, flags, 0o644)
     except FileExistsError:
-        pass
-    try:
-        age = time.time() - os.stat(part).st_mtime
-    except FileNotFoundError:
-        age = None  # its writer just finished or gave up
-    if age is not None:
-        if age < stale_after:
-            raise exception.DownloadInProgress(image_id=image_id, path=part)
-        # A writer that died (agent crash) left it: nothing updates it.
-        LOG.warning('Removing stale partial download %s', part)
+        LOG.warning('Removing partial download %s left by a dead writer',
+                    part)
         remove_quietly(part)
-    # Still exclusive: if another writer got in first, it keeps the file.
     try:
         return os.open(part, flags, 0o644)
     except FileExistsError:
@@ -175,18 +165,16 @@ def remove_quietly(path):
 
 
 def fetch_to_file(context, image_api, image_id, path, chunk_size=None,
-                  max_image_size_mb=0, reserved_disk_mb=0, stage=None,
-                  stale_part_after=0):
+                  max_image_size_mb=0, reserved_disk_mb=0, stage=None):
     """Download, verify and atomically place an image at ``path``.
 
-    The caller holds ``path_lock(path)`` and has checked that ``path`` does
-    not exist.  Memory use is one chunk whatever the image size.
+    The caller holds ``path_lock(path)`` and the cache's download lock,
+    and has checked that ``path`` does not exist.  Memory use is one chunk
+    whatever the image size.
 
     :param stage: optional ``stage(part_path, meta)`` called with the
         verified, synced download; it returns the file to rename to ``path``
         (for example a converted copy, which it removes itself on failure).
-    :param stale_part_after: seconds after which an existing ``.part`` that
-        nobody writes to is considered left over and replaced.
     :returns: the image's metadata.
     :raises ValueError: ``image_id`` is not a canonical UUID.
     :raises ImageNotFound, ImageNotAuthorized, ImageServiceUnavailable:
@@ -202,7 +190,7 @@ def fetch_to_file(context, image_api, image_id, path, chunk_size=None,
     check_disk_space(directory, image_id, size, reserved_disk_mb)
 
     part = path + PART_SUFFIX
-    fd = _open_part(part, image_id, stale_part_after)
+    fd = _open_part(part, image_id)
     ready = None
     try:
         try:
