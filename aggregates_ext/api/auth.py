@@ -10,21 +10,15 @@ else is a member of the project.
 import webob.dec
 
 from aggregates_ext.api import fault
+from aggregates_ext.api import middleware
 from aggregates_ext import conf
 from aggregates_ext import context
 
 CONF = conf.CONF
 
 
-class KeystoneContext:
+class KeystoneContext(middleware.Middleware):
     """Build the request context from keystonemiddleware's headers."""
-
-    def __init__(self, application):
-        self.application = application
-
-    @classmethod
-    def factory(cls, global_conf, **local_conf):
-        return cls
 
     @webob.dec.wsgify
     def __call__(self, req):
@@ -36,15 +30,8 @@ class KeystoneContext:
         return self.application
 
 
-class NoAuthMiddleware:
+class NoAuthMiddleware(middleware.Middleware):
     """Trust ``X-Auth-Token: user:project`` (never in production)."""
-
-    def __init__(self, application):
-        self.application = application
-
-    @classmethod
-    def factory(cls, global_conf, **local_conf):
-        return cls
 
     @webob.dec.wsgify
     def __call__(self, req):

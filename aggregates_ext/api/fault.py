@@ -11,6 +11,8 @@ import webob
 import webob.dec
 import webob.exc
 
+from aggregates_ext.api import middleware
+
 LOG = logging.getLogger(__name__)
 
 _FAULT_NAMES = {
@@ -70,15 +72,8 @@ def unexpected_error_message(exc):
             % type(exc))
 
 
-class FaultWrapper:
+class FaultWrapper(middleware.Middleware):
     """WSGI middleware: no exception leaves as an HTML page or traceback."""
-
-    def __init__(self, application):
-        self.application = application
-
-    @classmethod
-    def factory(cls, global_conf, **local_conf):
-        return cls
 
     @webob.dec.wsgify
     def __call__(self, request):

@@ -39,6 +39,22 @@ class Request(webob.Request):
         return ctx_module.from_environ(self.environ)
 
 
+def negotiate_version(req):
+    """The request's microversion, or the fault that refuses it.
+
+    :returns: (version, None), or (None, response): 400 without version
+        headers for a malformed version, 406 naming the requested one.
+    """
+    try:
+        return microversion.from_headers(req.headers), None
+    except microversion.InvalidVersionFormat as exc:
+        return None, fault.fault_response(400, str(exc))
+    except microversion.VersionNotSupported as exc:
+        response = fault.fault_response(406, str(exc))
+        microversion.set_response_headers(response, exc.version)
+        return None, response
+
+
 class Result:
     """What a handler returns: a body (or None) and a status."""
 
@@ -125,14 +141,9 @@ class Resource:
         args = dict(req.environ['wsgiorg.routing_args'][1])
         args.pop('controller', None)
         action = args.pop('action')
-        try:
-            version = microversion.from_headers(req.headers)
-        except microversion.InvalidVersionFormat as exc:
-            return fault.fault_response(400, str(exc))
-        except microversion.VersionNotSupported as exc:
-            response = fault.fault_response(406, str(exc))
-            microversion.set_response_headers(response, exc.version)
-            return response
+        version, refusal = negotiate_version(req)
+        if refusal is not None:
+            return refusal
         req.api_version = version
         try:
             response = self._dispatch(req, action, args)

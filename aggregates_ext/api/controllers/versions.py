@@ -93,14 +93,9 @@ def root_app(req):
 @webob.dec.wsgify
 def v21_app(req):
     """``/v2.1`` and ``/v2.1/``: the v2.1 document with version headers."""
-    try:
-        version = microversion.from_headers(req.headers)
-    except microversion.InvalidVersionFormat as exc:
-        return fault.fault_response(400, str(exc))
-    except microversion.VersionNotSupported as exc:
-        response = fault.fault_response(406, str(exc))
-        microversion.set_response_headers(response, exc.version)
-        return response
+    version, refusal = wsgi.negotiate_version(req)
+    if refusal is not None:
+        return refusal
     base = _base_url(req)
     if base.endswith('/v2.1/'):
         base = base[:-len('v2.1/')]
