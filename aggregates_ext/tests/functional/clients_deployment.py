@@ -60,12 +60,11 @@ import uuid
 
 import requests
 import sqlalchemy
-from testtools import content
 
 from aggregates_ext.tests.functional import services
 
 COMPUTE_BINARY = 'aggregates-ext-compute'
-LOG_TAIL_BYTES = 16 * 1024
+LOG_TAIL_BYTES = services.LOG_TAIL_BYTES
 
 
 def _timeout():
@@ -100,16 +99,6 @@ def _pdeathsig():
         pass
 
 
-def _tail(path, limit=4000):
-    try:
-        with open(path, 'rb') as f:
-            f.seek(0, os.SEEK_END)
-            f.seek(max(0, f.tell() - limit))
-            return f.read().decode('utf-8', 'replace')
-    except OSError as e:
-        return '(no log: %s)' % e
-
-
 class StartError(Exception):
     pass
 
@@ -141,7 +130,8 @@ class Process(object):
     def check_alive(self):
         if self.proc is not None and self.proc.poll() is not None:
             raise StartError('%s exited with %s; %s ends with:\n%s' % (
-                self.name, self.proc.returncode, self.log, _tail(self.log)))
+                self.name, self.proc.returncode, self.log,
+                services._tail(self.log)))
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -167,25 +157,10 @@ class Process(object):
             except subprocess.TimeoutExpired:
                 continue
         self.proc = None
-        self._log_cache = _tail(self.log, LOG_TAIL_BYTES)
+        self._log_cache = services._tail(self.log, LOG_TAIL_BYTES)
 
     def log_detail(self):
-        def get():
-            text = self._log_cache
-            if text is None:
-                text = _tail(self.log, LOG_TAIL_BYTES)
-            return [text.encode('utf-8')]
-        return content.Content(content.UTF8_TEXT, get)
-
-
-def _free_port():
-    import socket
-    s = socket.socket()
-    try:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
+        return services.log_tail_detail(self)
 
 
 # -- Glance without Keystone ------------------------------------------------
@@ -431,7 +406,7 @@ class Deployment(services._ServiceFixture):
         transport_url = self.transport_url
         if transport_url is None:
             transport_url = self.useFixture(RabbitVhost()).url
-        self.port = _free_port()
+        self.port = services._free_port()
         self.url = 'http://127.0.0.1:%d' % self.port
         self.endpoint = self.url + '/v2.1'
         self.db_path = os.path.join(self.dir, 'aggregates-ext.sqlite')
@@ -539,7 +514,7 @@ class Deployment(services._ServiceFixture):
                                  cwd=self.dir, timeout=_timeout())
         if rc != 0:
             raise StartError('aggregates-ext-manage %s exited %d:\n%s'
-                             % (' '.join(args), rc, _tail(log)))
+                             % (' '.join(args), rc, services._tail(log)))
 
     def _start(self, name, script, *config_files):
         argv = [bin_path(script)]
@@ -573,7 +548,7 @@ class Deployment(services._ServiceFixture):
             time.sleep(0.1)
         raise StartError('the API did not answer in time (last: %s); %s:\n%s'
                          % (last, self.log_path('api'),
-                            _tail(self.log_path('api'))))
+                            services._tail(self.log_path('api'))))
 
     def registered_hosts(self):
         """{host: last_seen_up} of the agents in the host registry."""
@@ -606,7 +581,7 @@ class Deployment(services._ServiceFixture):
         raise StartError('agents %s did not register in time (registered: '
                          '%s); conductor log:\n%s' % (
                              sorted(hosts), sorted(self.registered_hosts()),
-                             _tail(self.log_path('conductor'))))
+                             services._tail(self.log_path('conductor'))))
 
     def wait_for_cached(self, image_id, hosts=None, size=None, timeout=60):
         """Paths of ``image_id`` in every host's cache, once all exist.
@@ -627,5 +602,5 @@ class Deployment(services._ServiceFixture):
         raise AssertionError(
             'image %s not cached on %s after %ss; agent logs:\n%s' % (
                 image_id, missing, timeout, '\n'.join(
-                    '--- %s\n%s' % (h, _tail(self.log_path(h), 3000))
+                    '--- %s\n%s' % (h, services._tail(self.log_path(h), 3000))
                     for h in missing)))

@@ -327,12 +327,21 @@ class _Server(object):
 
     def log_detail(self):
         """A testtools detail: the log tail, kept after the dir is gone."""
-        def get():
-            text = self._log_cache
-            if text is None:
-                text = _tail(self.log, LOG_TAIL_BYTES)
-            return [text.encode('utf-8')]
-        return content.Content(content.UTF8_TEXT, get)
+        return log_tail_detail(self)
+
+
+def log_tail_detail(process):
+    """A testtools detail of ``process.log``'s tail.
+
+    ``process._log_cache`` holds the tail read when the process stopped,
+    so the detail survives the removal of its work directory.
+    """
+    def get():
+        text = process._log_cache
+        if text is None:
+            text = _tail(process.log, LOG_TAIL_BYTES)
+        return [text.encode('utf-8')]
+    return content.Content(content.UTF8_TEXT, get)
 
 
 def _signal_group(pgid, sig):
