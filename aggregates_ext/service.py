@@ -42,7 +42,15 @@ class RPCService(service.Service):
         super().start()
         target = messaging.Target(topic=self.topic, server=self.host)
         self.rpcserver = rpc.get_server(target, self.endpoints)
-        self.rpcserver.start()
+        try:
+            self.rpcserver.start()
+        except Exception as exc:
+            # Otherwise only the process manager's "exited with status 1"
+            # would reach the log file.
+            LOG.error('%s cannot serve RPC on topic %s as %s: %s: %s',
+                      type(self).__name__, self.topic, self.host,
+                      type(exc).__name__, exc)
+            raise
         LOG.info('%s serving RPC on topic %s as %s', type(self).__name__,
                  self.topic, self.host)
 

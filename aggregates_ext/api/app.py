@@ -7,8 +7,8 @@ from oslo_log import log as logging
 from paste import deploy
 
 from aggregates_ext import conf
-from aggregates_ext.db import api as db_api
 from aggregates_ext import notifications
+from aggregates_ext import startup
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -43,23 +43,20 @@ def load_app(conf=CONF):
     return deploy.loadapp('config:%s' % path, name=PASTE_NAME)
 
 
-def prepare_service(argv=None, default_config_files=None):
-    """Parse configuration and set up logging and the database."""
-    logging.register_options(CONF)
-    CONF(argv if argv is not None else sys.argv[1:],
-         project='aggregates-ext',
-         default_config_files=default_config_files)
-    logging.setup(CONF, 'aggregates-ext')
-    db_api.configure(CONF)
-
-
 def init_application(transport=None):
-    """Everything a WSGI server needs: config, logging, DB, notifier, app."""
-    config_files = None
-    env_file = os.environ.get('AGGREGATES_EXT_CONFIG_FILE')
-    if env_file:
-        config_files = [env_file]
-    prepare_service([], default_config_files=config_files)
+    """Everything a WSGI server needs: config, logging, DB, notifier, app.
+
+    :raises startup.StartupError: the database is not synced or keystone
+        authentication lacks its settings (the WSGI server shows the
+        message and does not serve).
+    """
+    startup.prepare_service(
+        [], default_config_files=startup.config_files_from_env())
+    try:
+        startup.check_api()
+    except startup.StartupError as exc:
+        LOG.error('aggregates-ext API cannot start: %s', exc)
+        raise
     if transport is None:
         from aggregates_ext import rpc
         transport = rpc.get_notification_transport()

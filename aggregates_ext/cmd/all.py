@@ -21,6 +21,7 @@ from aggregates_ext import allinone
 from aggregates_ext.api import app
 from aggregates_ext import conf
 from aggregates_ext.image import local_api
+from aggregates_ext import startup
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ cli_opts = [
                     help='Register this image file in the local image '
                          'store at start (repeatable).'),
     cfg.PortOpt('port', help='Port to listen on (default: [api] '
-                             'bind_port, 8775; 0 picks a free one).'),
+                             'bind_port, 9774; 0 picks a free one).'),
     cfg.StrOpt('state-dir', help='Where to keep state (default: '
                                  '[DEFAULT] state_path).'),
     cfg.IntOpt('demo-image-mb', default=16, min=0,
@@ -83,38 +84,58 @@ def _write_clouds_yaml(endpoint):
     return path
 
 
+def try_commands(clouds_yaml, agents, image_id):
+    """The commands of the README's "Trying it", for this process."""
+    bases = os.path.join(CONF.state_path, 'hosts', '*', 'instances',
+                         '_base', '')
+    return [
+        'export OS_CLIENT_CONFIG_FILE=%s OS_CLOUD=aggregates-ext'
+        % clouds_yaml,
+        'openstack aggregate create --zone az1 agg1',
+        'for host in %s; do openstack aggregate add host agg1 $host; done'
+        % ' '.join(agents),
+        'openstack --os-compute-api-version 2.81 aggregate cache image '
+        'agg1 %s' % image_id,
+        'ls -l %s' % bases,
+    ]
+
+
 def banner(endpoint, clouds_yaml, agents, images):
+    """What the service prints once it serves: where, and what to try.
+
+    CI's README smoke test runs the commands from this banner and checks
+    that the README shows the same ones.
+    """
     image_id = images[0]['id'] if images else '<image id>'
-    base = os.path.join(CONF.state_path, 'hosts', agents[0], 'instances',
-                        '_base')
-    return textwrap.dedent('''\
-        aggregates-ext is running.
-          API endpoint:   {endpoint}/v2.1   (noauth2: X-Auth-Token admin:admin)
-          Image service:  {endpoint}/image  (read-only, local store)
-          Compute hosts:  {hosts}
-          Images:         {images}
-          State:          {state}
-
-        Try it with the OpenStack client:
-          export OS_CLIENT_CONFIG_FILE={clouds} OS_CLOUD=aggregates-ext
-          openstack aggregate create --zone az1 agg1
-          openstack aggregate add host agg1 {host0}
-          openstack --os-compute-api-version 2.81 \\
-            aggregate cache image agg1 {image}
-          ls -l {base}
-
-        or with curl:
-          curl -s -H 'X-Auth-Token: admin:admin' {endpoint}/v2.1/os-aggregates
-        ''').format(endpoint=endpoint, hosts=', '.join(agents),
-                    images=', '.join(i['id'] for i in images) or 'none',
-                    state=CONF.state_path, clouds=clouds_yaml,
-                    host0=agents[0], image=image_id, base=base)
+    lines = [
+        'aggregates-ext is running.',
+        '  API endpoint:   %s/v2.1   (noauth2: X-Auth-Token admin:admin)'
+        % endpoint,
+        '  Image service:  %s/image  (read-only, local store)' % endpoint,
+        '  Health check:   %s/healthcheck' % endpoint,
+        '  Compute hosts:  %s' % ', '.join(agents),
+        '  Images:         %s' % (', '.join(i['id'] for i in images) or
+                                  'none'),
+        '  State:          %s' % CONF.state_path,
+        '',
+        'Try it with the OpenStack client:',
+    ]
+    lines += ['  ' + c for c in try_commands(clouds_yaml, agents, image_id)]
+    lines += [
+        '',
+        'or with curl:',
+        "  curl -s -H 'X-Auth-Token: admin:admin' %s/v2.1/os-aggregates"
+        % endpoint,
+        '',
+    ]
+    return '\n'.join(lines)
 
 
+@startup.main_wrapper('aggregates-ext-all')
 def main(argv=None):
     CONF.register_cli_opts(cli_opts)
     _set_defaults()
-    app.prepare_service(sys.argv[1:] if argv is None else argv)
+    startup.prepare_service(sys.argv[1:] if argv is None else argv)
     if CONF.state_dir:
         CONF.set_override('state_path', os.path.abspath(CONF.state_dir))
         from aggregates_ext.db import api as db_api

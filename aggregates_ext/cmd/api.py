@@ -16,6 +16,7 @@ from aggregates_ext.api import app
 from aggregates_ext import conf
 from aggregates_ext import notifications
 from aggregates_ext import rpc
+from aggregates_ext import startup
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -26,8 +27,11 @@ def make_server(application, host, port, threads):
                                server_name='aggregates-ext-api')
 
 
+@startup.main_wrapper('aggregates-ext-api')
 def main(argv=None):
-    app.prepare_service(sys.argv[1:] if argv is None else argv)
+    startup.prepare_service(sys.argv[1:] if argv is None else argv)
+    startup.check_api()
+    startup.check_broker()
     rpc.init(CONF)
     notifications.init(transport=rpc.get_notification_transport())
     application = app.load_app()

@@ -6,21 +6,22 @@ opens the database) and caches images with ``[image_cache] driver``.
 
 import sys
 
-from oslo_log import log as logging
-
 from aggregates_ext.compute import image_cache
 from aggregates_ext import conf
 from aggregates_ext import image
 from aggregates_ext import rpc
 from aggregates_ext import service
+from aggregates_ext import startup
 
 CONF = conf.CONF
 
 
+@startup.main_wrapper('aggregates-ext-compute')
 def main(argv=None):
-    logging.register_options(CONF)
-    CONF(sys.argv[1:] if argv is None else argv, project='aggregates-ext')
-    logging.setup(CONF, 'aggregates-ext-compute')
+    # Agents never open the database.
+    startup.prepare_service(sys.argv[1:] if argv is None else argv,
+                            database=False)
+    startup.check_broker()
     rpc.init(CONF)
     driver = image_cache.get_driver(CONF, image.get_image_api(CONF))
     service.launch(service.ComputeService(CONF.host, driver))

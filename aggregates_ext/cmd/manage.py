@@ -12,10 +12,10 @@ import sys
 from oslo_config import cfg
 from oslo_log import log as logging
 
-from aggregates_ext.api import app
 from aggregates_ext.db import api as db_api
 from aggregates_ext.db import migration
 from aggregates_ext import exception
+from aggregates_ext import startup
 
 CONF = cfg.CONF
 
@@ -80,13 +80,14 @@ _COMMANDS = {('db', 'sync'): _db_sync, ('db', 'version'): _db_version,
              ('precache', 'show'): _precache_show}
 
 
+@startup.main_wrapper('aggregates-ext-manage')
 def main(argv=None):
     CONF.register_cli_opt(cfg.SubCommandOpt(
         'category', title='Commands', handler=_add_commands))
     # Reports go to stdout; logs must not mix into them.
     logging.register_options(CONF)
     CONF.set_default('use_stderr', True)
-    app.prepare_service(sys.argv[1:] if argv is None else argv)
+    startup.prepare_service(sys.argv[1:] if argv is None else argv)
     handler = _COMMANDS[(CONF.category.name, CONF.category.action)]
     return handler()
 

@@ -36,8 +36,14 @@ not found there, the copy shipped inside the package is used.
         help='Address on which ``aggregates-ext-api`` listens.'),
     cfg.PortOpt(
         'bind_port',
-        default=8775,
-        help='Port on which ``aggregates-ext-api`` listens.'),
+        default=9774,
+        help="""
+Port on which ``aggregates-ext-api`` (and ``aggregates-ext-all``) listens.
+
+The default is a port no OpenStack service uses, so the service can run on
+a controller beside Nova (8774, metadata 8775), Placement (8778/8780) and
+the rest.
+"""),
     cfg.IntOpt(
         'workers_threads',
         default=16,

@@ -5,6 +5,7 @@ import os
 from alembic import command as alembic_command
 from alembic import config as alembic_config
 from alembic import migration as alembic_migration
+from alembic import script as alembic_script
 
 from aggregates_ext.db import api as db_api
 
@@ -33,3 +34,9 @@ def version():
     with engine.connect() as connection:
         return alembic_migration.MigrationContext.configure(
             connection).get_current_revision()
+
+
+def head():
+    """The latest revision this release knows."""
+    return alembic_script.ScriptDirectory.from_config(
+        _config(None)).get_current_head()

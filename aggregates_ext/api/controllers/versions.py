@@ -32,10 +32,16 @@ _V20 = {
     'min_version': '',
     'updated': '2025-07-04T12:00:00Z',
 }
-_MEDIA_TYPES = [{
-    'base': 'application/json',
-    'type': 'application/vnd.openstack.compute+json;version=2.1',
-}]
+
+
+def _media_types(version):
+    return [{'base': 'application/json',
+             'type': 'application/vnd.openstack.compute+json;version=%s'
+                     % version}]
+
+
+# The media type names the major version for v2.0 and the minor for v2.1.
+_MEDIA_TYPES = {'v2.0': _media_types('2'), 'v2.1': _media_types('2.1')}
 
 
 def _base_url(req):
@@ -61,7 +67,7 @@ def version_document(base):
     entry = _entry(_V21, base, 'v2.1/')
     entry['links'].append({'rel': 'describedby', 'type': 'text/html',
                            'href': 'http://docs.openstack.org/'})
-    entry['media-types'] = _MEDIA_TYPES
+    entry['media-types'] = _MEDIA_TYPES['v2.1']
     return {'version': entry}
 
 
@@ -86,7 +92,7 @@ def root_app(req):
         choices.append({
             'id': version['id'], 'status': version['status'],
             'links': [{'rel': 'self', 'href': base + prefix + path}],
-            'media-types': _MEDIA_TYPES})
+            'media-types': _MEDIA_TYPES[version['id']]})
     return _json({'choices': choices}, status=300)
 
 

@@ -2,8 +2,10 @@
 
 import io
 
+import fixtures
 import webob
 
+from aggregates_ext.api import app as api_app
 from aggregates_ext.api import router
 from aggregates_ext.tests.unit.api import base
 
@@ -229,8 +231,43 @@ class TestVersionDocuments(base.APITestCase):
                              set(choice))
         self.assertEqual('http://localhost/v2.1/foo',
                          choices[1]['links'][0]['href'])
+        # Nova names the major version in the v2.0 choice's media type.
+        self.assertEqual(
+            [[{'base': 'application/json',
+               'type': 'application/vnd.openstack.compute+json;version=2'}],
+             [{'base': 'application/json',
+               'type': 'application/vnd.openstack.compute+json;'
+                       'version=2.1'}]],
+            [c['media-types'] for c in choices])
 
     def test_api_without_token_401(self):
         resp = self.api.request('GET', '/v2.1/os-aggregates', token=None)
         self.assertFault(resp, 401, 'The request you have made requires '
                          'authentication.')
+
+
+class TestHealthcheck(base.APITestCase):
+    """oslo.middleware's /healthcheck, unauthenticated, in every flavor."""
+
+    def test_ok_without_token_in_every_flavor(self):
+        for strategy in ('noauth2', 'keystone'):
+            self.config.conf.set_override('auth_strategy', strategy,
+                                          group='api')
+            application = api_app.load_app()
+            resp = webob.Request.blank('/healthcheck').get_response(
+                application)
+            self.assertEqual(200, resp.status_int, strategy)
+
+    def test_disable_file_from_the_service_config_503(self):
+        path = self.useFixture(fixtures.TempDir()).join('disable')
+        self.config.conf.set_override('backends', ['disable_by_file'],
+                                      group='healthcheck')
+        application = api_app.load_app()
+        # The backend registers its own option when it is loaded.
+        self.config.conf.set_override('disable_by_file_path', path,
+                                      group='healthcheck')
+        resp = webob.Request.blank('/healthcheck').get_response(application)
+        self.assertEqual(200, resp.status_int)
+        open(path, 'w').close()
+        resp = webob.Request.blank('/healthcheck').get_response(application)
+        self.assertEqual(503, resp.status_int)
