@@ -11,6 +11,7 @@ import functools
 import os
 import sys
 
+from amqp import exceptions as amqp_exc
 from oslo_config import cfg
 from oslo_log import log as logging
 import oslo_messaging as messaging
@@ -123,12 +124,13 @@ def check_broker(transport_url=None):
 
 
 def _irrecoverable(exc):
-    """Refused login, vhost or permission: py-amqp's irrecoverable errors."""
-    try:
-        from amqp import exceptions as amqp_exc
-    except ImportError:
-        return False
-    return isinstance(exc, amqp_exc.IrrecoverableConnectionError)
+    """Refused login, vhost or permission: the broker's own "no".
+
+    py-amqp files a refused login under channel errors and a missing
+    virtual host under connection errors; both are irrecoverable.
+    """
+    return isinstance(exc, (amqp_exc.IrrecoverableConnectionError,
+                            amqp_exc.IrrecoverableChannelError))
 
 
 def _first_line(exc):
