@@ -1,8 +1,10 @@
 """The domain layer of host aggregates: Nova's business rules, no HTTP.
 
 Every mutation runs in one database transaction together with the rules
-that guard it, so a request that breaks a rule changes nothing.  (Nova
-commits a PUT's rename before it checks the availability zone; we do not.)
+that guard it, under the row locks that make the rules hold when requests
+race (see ``db/api.py``), so a request that breaks a rule changes nothing.
+(Nova commits a PUT's rename before it checks the availability zone; we do
+not.)  Notifications go out after the commit.
 
 This service has no instances, so Nova's rules that look at instances on a
 host (moving a host with instances between availability zones, changing the
@@ -18,8 +20,8 @@ from aggregates_ext import notifications
 
 LOG = logging.getLogger(__name__)
 
-AZ_KEY = 'availability_zone'
-COMPUTE_BINARY = 'aggregates-ext-compute'
+AZ_KEY = db_api.AZ_KEY
+COMPUTE_BINARY = db_api.HOST_BINARY
 
 
 def _empty_az(aggregate_id, name, exc_class):
@@ -67,8 +69,8 @@ class AggregateAPI:
         """
         metadata = {AZ_KEY: availability_zone} if availability_zone else {}
         uuid = uuidutils.generate_uuid()
-        self.notifier.aggregate_create_start(context, uuid, name, metadata)
         agg = db_api.aggregate_create(context, name, metadata, uuid=uuid)
+        self.notifier.aggregate_create_start(context, uuid, name, metadata)
         self.notifier.aggregate_action(context, agg, 'create', 'end')
         return agg
 
@@ -76,7 +78,6 @@ class AggregateAPI:
                availability_zone=None):
         """Rename and/or move to another availability zone, atomically."""
         def check(session, agg):
-            # The rules first: a refused request sends no .start at all.
             if az_given:
                 if not availability_zone:
                     raise _empty_az(agg.id, agg.name,
@@ -84,16 +85,19 @@ class AggregateAPI:
                 _check_az_conflicts(session, agg, agg.hosts,
                                     availability_zone,
                                     exception.InvalidAggregateActionUpdate)
-            if name is not None:
-                self.notifier.aggregate_action(context, agg, 'update_prop',
-                                               'start')
-            if az_given:
-                self.notifier.aggregate_action(context, agg,
-                                               'update_metadata', 'start')
 
         metadata = {AZ_KEY: availability_zone} if az_given else None
-        agg = db_api.aggregate_update(context, aggregate_id, name=name,
-                                      set_metadata=metadata, check=check)
+        before, agg = db_api.aggregate_update(
+            context, aggregate_id, name=name, set_metadata=metadata,
+            check=check)
+        # Both .start payloads carry the new name, as Nova's do.
+        before = dict(before, name=agg.name)
+        if name is not None:
+            self.notifier.aggregate_action(context, before, 'update_prop',
+                                           'start')
+        if az_given:
+            self.notifier.aggregate_action(context, before,
+                                           'update_metadata', 'start')
         if name is not None:
             self.notifier.aggregate_action(context, agg, 'update_prop',
                                            'end')
@@ -117,26 +121,22 @@ class AggregateAPI:
                 _check_az_conflicts(
                     session, agg, agg.hosts, metadata[AZ_KEY],
                     exception.InvalidAggregateActionUpdateMeta)
-            self.notifier.aggregate_action(context, agg, 'update_metadata',
-                                           'start')
 
-        agg = db_api.aggregate_update(context, aggregate_id,
-                                      set_metadata=metadata, check=check)
-        self.notifier.aggregate_action(context, agg, 'update_metadata',
-                                       'end')
+        before, agg = db_api.aggregate_update(
+            context, aggregate_id, set_metadata=metadata, check=check)
+        self._announce(context, 'update_metadata', before, agg)
         return agg
 
     def delete(self, context, aggregate_id):
         """Delete an aggregate that has no hosts."""
         def check(session, agg):
-            self.notifier.aggregate_action(context, agg, 'delete', 'start')
             if agg.hosts:
                 raise exception.InvalidAggregateActionDelete(
                     aggregate_id=agg.id, reason='Host aggregate is not empty')
 
-        agg = db_api.aggregate_delete(context, aggregate_id, check=check)
-        self.notifier.aggregate_action(context, agg, 'delete', 'end')
-        return agg
+        before = db_api.aggregate_delete(context, aggregate_id, check=check)
+        self._announce(context, 'delete', before, before)
+        return before
 
     def _get_compute_host(self, context, host):
         """The registered compute host named exactly ``host``."""
@@ -156,8 +156,6 @@ class AggregateAPI:
         self._get_compute_host(context, host)
 
         def check(session, agg):
-            self.notifier.aggregate_action(context, agg, 'add_host',
-                                           'start')
             az = agg.metadata_dict.get(AZ_KEY)
             if AZ_KEY in agg.metadata_dict:
                 if not az:
@@ -166,20 +164,25 @@ class AggregateAPI:
                 _check_az_conflicts(session, agg, [host], az,
                                     exception.InvalidAggregateActionAdd)
 
-        agg = db_api.aggregate_add_host(context, aggregate_id, host,
-                                        check=check)
-        self.notifier.aggregate_action(context, agg, 'add_host', 'end')
+        before, agg = db_api.aggregate_add_host(context, aggregate_id, host,
+                                                check=check)
+        self._announce(context, 'add_host', before, agg)
         return agg
 
     def remove_host(self, context, aggregate_id, host):
         """Remove a compute host from an aggregate."""
         self._get_compute_host(context, host)
-
-        def check(session, agg):
-            self.notifier.aggregate_action(context, agg, 'remove_host',
-                                           'start')
-
-        agg = db_api.aggregate_remove_host(context, aggregate_id, host,
-                                           check=check)
-        self.notifier.aggregate_action(context, agg, 'remove_host', 'end')
+        before, agg = db_api.aggregate_remove_host(context, aggregate_id,
+                                                   host)
+        self._announce(context, 'remove_host', before, agg)
         return agg
+
+    def _announce(self, context, action, before, after):
+        """``.start`` with the aggregate as it was, ``.end`` as it is.
+
+        Sent once the change is committed, never from inside the
+        transaction (a slow broker would hold its locks), and not at all
+        for a refused request.
+        """
+        self.notifier.aggregate_action(context, before, action, 'start')
+        self.notifier.aggregate_action(context, after, action, 'end')

@@ -10,6 +10,7 @@ import json
 import os
 import threading
 
+from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_utils import timeutils
@@ -47,6 +48,8 @@ def configure(conf):
                          if database and database != ':memory:' else None)
     if _sqlite:
         context_manager.append_on_engine_create(_sqlite_pragmas)
+    elif connection.startswith('mysql'):
+        context_manager.append_on_engine_create(_mysql_read_committed)
     context_manager.configure(
         connection=connection,
         sqlite_fk=True,
@@ -54,6 +57,25 @@ def configure(conf):
         connection_debug=conf.database.connection_debug)
     _configured = True
     return connection
+
+
+def _mysql_read_committed(engine):
+    """READ COMMITTED, as on PostgreSQL: reads see the latest commit.
+
+    InnoDB's default REPEATABLE READ would answer a rule's read, made
+    after the row lock it waited for, from the snapshot the transaction
+    took before the wait (see the aggregates section below).
+    """
+    @sa.event.listens_for(engine, 'connect')
+    def _connect(dbapi_connection, record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute('SET SESSION TRANSACTION ISOLATION LEVEL '
+                       'READ COMMITTED')
+        cursor.close()
+
+    # oslo.db opened a connection to test the engine before this hook ran;
+    # drop it, so that every connection the pool hands out has the setting.
+    engine.dispose()
 
 
 def _sqlite_pragmas(engine):
@@ -136,6 +158,32 @@ def _sqlite_write_lock():
 
 
 # Aggregates ----------------------------------------------------------------
+#
+# The rules hold under concurrency on every engine because each write takes
+# row locks (SELECT ... FOR UPDATE) before it reads what its rule needs, in
+# one order, so that two writers never hold each other's locks:
+#
+#   1. the aggregate's own row (every change to an aggregate: its name,
+#      metadata and hosts change one writer at a time);
+#   2. the ``aggregate-names`` row of ``locks`` (create and rename: names
+#      are unique under case folding, which no index can express);
+#   3. the host registry rows of the hosts whose zone the change concerns,
+#      in host order (add_host; a zone change of an aggregate with hosts):
+#      one host in at most one availability zone.
+#
+# MySQL sessions read committed data (``_mysql_read_committed``), as
+# PostgreSQL does by default, so a rule read after a lock sees what the
+# previous holder committed.  On SQLite the writers take turns anyway.
+# A deadlock the engine detects is retried (oslo.db).
+
+AZ_KEY = 'availability_zone'
+# Registry rows of this binary stand for compute hosts.
+HOST_BINARY = 'aggregates-ext-compute'
+NAMES_LOCK = 'aggregate-names'
+
+_retry_on_deadlock = oslo_db_api.wrap_db_retry(
+    max_retries=5, retry_interval=0.05, inc_retry_interval=True,
+    max_retry_interval=1, retry_on_deadlock=True)
 
 
 def _load(agg):
@@ -156,6 +204,31 @@ def _get_aggregate(session, aggregate_id):
     return agg
 
 
+def _lock_aggregate(session, aggregate_id):
+    """The aggregate, its row locked until the transaction ends."""
+    agg = _aggregate_query(session).filter(
+        models.Aggregate.id == aggregate_id).with_for_update().one_or_none()
+    if agg is None:
+        raise exception.AggregateNotFound(aggregate_id=aggregate_id)
+    return agg
+
+
+def _lock_names(session):
+    session.execute(sa.select(models.Lock.name).where(
+        models.Lock.name == NAMES_LOCK).with_for_update()).one()
+
+
+def _lock_hosts(session, hosts):
+    """Lock the registry rows of ``hosts``; the names found, in order."""
+    if not hosts:
+        return []
+    rows = session.execute(sa.select(models.Service.host).where(
+        models.Service.host.in_(sorted(set(hosts))),
+        models.Service.binary == HOST_BINARY).order_by(
+        models.Service.host).with_for_update())
+    return [row[0] for row in rows]
+
+
 def aggregate_get(context, aggregate_id):
     with context_manager.reader.using(_ctx(context)) as session:
         return _get_aggregate(session, aggregate_id)
@@ -173,7 +246,7 @@ def _name_taken(session, name, exclude_id=None):
     Compared with Python's case folding so that the rule is the same on
     every engine (SQLite's lower() only folds ASCII; MySQL's default
     collations also ignore accents).  Aggregates are few, names are short:
-    reading them all is cheap.
+    reading them all is cheap.  Callers hold the names lock.
     """
     folded = name.casefold()
     query = session.query(models.Aggregate.id, models.Aggregate.name)
@@ -182,9 +255,22 @@ def _name_taken(session, name, exclude_id=None):
                if other_id != exclude_id)
 
 
-def aggregate_create(context, name, metadata=None, uuid=None):
+@contextlib.contextmanager
+def _aggregate_write(context, aggregate_id=None):
+    """A writer transaction whose lost races are 404, never a 500."""
     try:
         with _writer(context) as session:
+            yield session
+    except db_exc.DBReferenceError:
+        # Only reachable if a writer skipped the aggregate lock.
+        raise exception.AggregateNotFound(aggregate_id=aggregate_id)
+
+
+@_retry_on_deadlock
+def aggregate_create(context, name, metadata=None, uuid=None):
+    try:
+        with _aggregate_write(context) as session:
+            _lock_names(session)
             if _name_taken(session, name):
                 raise exception.AggregateNameExists(aggregate_name=name)
             agg = models.Aggregate(uuid=uuid or uuidutils.generate_uuid(),
@@ -200,22 +286,30 @@ def aggregate_create(context, name, metadata=None, uuid=None):
     return agg
 
 
+@_retry_on_deadlock
 def aggregate_update(context, aggregate_id, name=None, set_metadata=None,
                      check=None):
     """Rename and/or merge metadata in one transaction.
 
-    ``check(session, aggregate)`` runs inside the transaction after the
-    rename, so a rule it raises rolls the rename back too.
+    ``check(session, aggregate)`` runs inside the transaction, with every
+    lock taken, after the rename, so a rule it raises rolls the rename back
+    too.
+
+    :returns: (the aggregate as a snapshot before the change, the aggregate)
     """
     try:
-        with _writer(context) as session:
-            agg = _get_aggregate(session, aggregate_id)
+        with _aggregate_write(context, aggregate_id) as session:
+            agg = _lock_aggregate(session, aggregate_id)
+            before = agg.snapshot()
             if name is not None:
+                _lock_names(session)
                 if _name_taken(session, name, exclude_id=agg.id):
                     raise exception.AggregateNameExists(aggregate_name=name)
                 agg.name = name
                 agg.updated_at = timeutils.utcnow()
                 session.flush()
+            if set_metadata and AZ_KEY in set_metadata:
+                _lock_hosts(session, agg.hosts)
             if check is not None:
                 check(session, agg)
             if set_metadata:
@@ -225,13 +319,11 @@ def aggregate_update(context, aggregate_id, name=None, set_metadata=None,
         columns = exc.columns or []
         if name is not None and 'key' not in columns:
             raise exception.AggregateNameExists(aggregate_name=name)
-        # The engine's collation saw a clash our rule did not (MySQL
-        # compares trailing spaces away).
         keys = [k for k in (set_metadata or {})
                 if set_metadata[k] is not None]
         raise exception.AggregateMetadataKeyExists(
             aggregate_id=aggregate_id, key=keys[0] if keys else '')
-    return agg
+    return before, agg
 
 
 def _merge_metadata(session, agg, changes):
@@ -239,7 +331,7 @@ def _merge_metadata(session, agg, changes):
 
     Keys are unique without regard to case, as on MySQL Nova, on every
     engine: a new key that differs only in case from a key that stays is
-    refused.
+    refused.  The caller holds the aggregate's lock.
     """
     existing = {m.key: m for m in agg._metadata}
     for key, value in changes.items():
@@ -268,23 +360,31 @@ def _merge_metadata(session, agg, changes):
     session.flush()
 
 
+@_retry_on_deadlock
 def aggregate_delete(context, aggregate_id, check=None):
-    with _writer(context) as session:
-        agg = _get_aggregate(session, aggregate_id)
+    """Delete an aggregate; returns its snapshot from before."""
+    with _aggregate_write(context, aggregate_id) as session:
+        agg = _lock_aggregate(session, aggregate_id)
+        before = agg.snapshot()
         if check is not None:
             check(session, agg)
         session.delete(agg)
         session.flush()
-    return agg
+    return before
 
 
+@_retry_on_deadlock
 def aggregate_add_host(context, aggregate_id, host, check=None):
+    """Add ``host``; returns (snapshot before, aggregate)."""
     try:
-        with _writer(context) as session:
-            agg = _get_aggregate(session, aggregate_id)
+        with _aggregate_write(context, aggregate_id) as session:
+            agg = _lock_aggregate(session, aggregate_id)
+            before = agg.snapshot()
             if host in agg.hosts:
                 raise exception.AggregateHostExists(
                     aggregate_id=aggregate_id, host=host)
+            if host not in _lock_hosts(session, [host]):
+                raise exception.ComputeHostNotFound(host=host)
             if check is not None:
                 check(session, agg)
             agg._hosts.append(models.AggregateHost(host=host))
@@ -292,12 +392,15 @@ def aggregate_add_host(context, aggregate_id, host, check=None):
     except db_exc.DBDuplicateEntry:
         raise exception.AggregateHostExists(
             aggregate_id=aggregate_id, host=host)
-    return agg
+    return before, agg
 
 
+@_retry_on_deadlock
 def aggregate_remove_host(context, aggregate_id, host, check=None):
-    with _writer(context) as session:
-        agg = _get_aggregate(session, aggregate_id)
+    """Remove ``host``; returns (snapshot before, aggregate)."""
+    with _aggregate_write(context, aggregate_id) as session:
+        agg = _lock_aggregate(session, aggregate_id)
+        before = agg.snapshot()
         if check is not None:
             check(session, agg)
         for row in agg._hosts:
@@ -309,7 +412,7 @@ def aggregate_remove_host(context, aggregate_id, host, check=None):
             raise exception.AggregateHostNotFound(
                 aggregate_id=aggregate_id, host=host)
         session.flush()
-    return agg
+    return before, agg
 
 
 def hosts_availability_zones(session, hosts, exclude_aggregate_id):
@@ -325,7 +428,7 @@ def hosts_availability_zones(session, hosts, exclude_aggregate_id):
     query = session.query(models.AggregateMetadata.value).filter(
         models.AggregateMetadata.aggregate_id.in_(member_of),
         models.AggregateMetadata.aggregate_id != exclude_aggregate_id,
-        models.AggregateMetadata.key == 'availability_zone')
+        models.AggregateMetadata.key == AZ_KEY)
     return [row[0] for row in
             query.order_by(models.AggregateMetadata.aggregate_id)]
 

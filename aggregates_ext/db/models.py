@@ -38,8 +38,8 @@ class Aggregate(TimestampMixin, Base):
 
     id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
     uuid = sa.Column(sa.String(36))
-    # The migration adds a unique index on lower(name) on SQLite and
-    # PostgreSQL, and a binary collation on MySQL.
+    # Unique under case folding: the service's rule (db/api.py), with a
+    # binary collation on MySQL so that the engine adds no rule of its own.
     name = sa.Column(sa.String(255))
     # Hosts and metadata are loaded in one extra query each for any number
     # of aggregates (selectin), never one query per aggregate.
@@ -62,6 +62,18 @@ class Aggregate(TimestampMixin, Base):
         """The aggregate as a plain dict (RPC arguments, notifications)."""
         return {'id': self.id, 'uuid': self.uuid, 'name': self.name,
                 'hosts': self.hosts, 'metadata': self.metadata_dict}
+
+
+class Lock(Base):
+    """A named row that writers lock (SELECT ... FOR UPDATE) to take turns.
+
+    ``aggregate-names``: creates and renames, so that names stay unique
+    under case folding on every engine.
+    """
+
+    __tablename__ = 'locks'
+
+    name = sa.Column(sa.String(64), primary_key=True)
 
 
 class AggregateHost(TimestampMixin, Base):
