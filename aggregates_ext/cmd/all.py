@@ -19,6 +19,7 @@ from oslo_log import log as logging
 
 from aggregates_ext import allinone
 from aggregates_ext.api import app
+from aggregates_ext.cmd import api as api_cmd
 from aggregates_ext import conf
 from aggregates_ext.image import local_api
 from aggregates_ext import startup
@@ -150,9 +151,9 @@ def main(argv=None):
         '/image': local_api.LocalImageApp(cloud.image_api),
         '/': api_app,
     })
-    server = cheroot_wsgi.Server((CONF.api.bind_host, CONF.api.bind_port),
-                                 dispatcher,
-                                 numthreads=CONF.api.workers_threads,
+    server = api_cmd.make_server(dispatcher, CONF.api.bind_host,
+                                 CONF.api.bind_port,
+                                 CONF.api.workers_threads,
                                  server_name='aggregates-ext-all')
     server.prepare()
     host, port = server.bind_addr[:2]

@@ -22,9 +22,13 @@ CONF = conf.CONF
 LOG = logging.getLogger(__name__)
 
 
-def make_server(application, host, port, threads):
-    return cheroot_wsgi.Server((host, port), application, numthreads=threads,
-                               server_name='aggregates-ext-api')
+def make_server(application, host, port, threads,
+                server_name='aggregates-ext-api'):
+    """cheroot's threaded server with the API's request head limit."""
+    server = cheroot_wsgi.Server((host, port), application,
+                                 numthreads=threads, server_name=server_name)
+    server.max_request_header_size = CONF.api.max_request_header_size
+    return server
 
 
 @startup.main_wrapper('aggregates-ext-api')

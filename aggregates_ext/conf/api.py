@@ -45,6 +45,20 @@ a controller beside Nova (8774, metadata 8775), Placement (8778/8780) and
 the rest.
 """),
     cfg.IntOpt(
+        'max_request_header_size',
+        default=65536,
+        min=1024,
+        help="""
+Largest request head (request line and headers, in bytes) that
+``aggregates-ext-api`` and ``aggregates-ext-all`` read.  A longer request
+line is answered ``414``, longer headers ``413``, by the HTTP server itself
+(plain text, before the API sees the request), so that no client can make
+the server hold arbitrary amounts of memory.  The default matches the 64 KiB
+buffer OpenStack APIs commonly run with under uWSGI; keystone tokens are a
+few hundred bytes.  Under another WSGI server, set that server's own limit
+(uWSGI ``buffer-size``, gunicorn ``limit_request_field_size``).
+"""),
+    cfg.IntOpt(
         'workers_threads',
         default=16,
         min=1,
