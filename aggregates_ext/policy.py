@@ -1,16 +1,18 @@
 """oslo.policy enforcement with the defaults registered in code."""
 
-from oslo_config import cfg
 from oslo_policy import opts as policy_opts
 from oslo_policy import policy
 
+from aggregates_ext import conf as conf_module
 from aggregates_ext import exception
 from aggregates_ext import policies
+
+CONF = conf_module.CONF
 
 _ENFORCER = None
 
 # As in Nova since 27.0.0: scope and the new defaults are enforced.
-policy_opts.set_defaults(cfg.CONF, enforce_scope=True,
+policy_opts.set_defaults(CONF, enforce_scope=True,
                          enforce_new_defaults=True)
 
 
@@ -24,7 +26,7 @@ def reset():
 def init(conf=None):
     global _ENFORCER
     if _ENFORCER is None:
-        _ENFORCER = policy.Enforcer(conf or cfg.CONF)
+        _ENFORCER = policy.Enforcer(conf or CONF)
         _ENFORCER.register_defaults(policies.list_rules())
         _ENFORCER.load_rules()
     return _ENFORCER
@@ -32,7 +34,7 @@ def init(conf=None):
 
 def get_enforcer():
     """The ``oslo.policy.enforcer`` entry point (oslopolicy-* tools)."""
-    cfg.CONF([], project='aggregates-ext')
+    CONF([], project='aggregates-ext')
     return init()
 
 

@@ -5,10 +5,10 @@ transport_url`` names the broker; the all-in-one process uses ``fake://``,
 the in-process transport, which only reaches servers in the same process.
 """
 
-from oslo_config import cfg
 import oslo_messaging as messaging
 from oslo_messaging.rpc import dispatcher
 
+from aggregates_ext import conf as conf_module
 from aggregates_ext import context as ctx_module
 
 
@@ -31,7 +31,7 @@ NOTIFICATION_TRANSPORT = None
 def init(conf=None, transport_url=None):
     """Create the process's transports (idempotent)."""
     global TRANSPORT, NOTIFICATION_TRANSPORT
-    conf = conf or cfg.CONF
+    conf = conf or conf_module.CONF
     if TRANSPORT is None:
         TRANSPORT = messaging.get_rpc_transport(conf, url=transport_url)
     if NOTIFICATION_TRANSPORT is None:

@@ -72,8 +72,6 @@ def check_keystone_auth():
         return
     from keystoneauth1 import exceptions as ks_exc
     from keystoneauth1 import loading as ks_loading
-    # Registers the [keystone_authtoken] options.
-    from keystonemiddleware import auth_token  # noqa: F401
     ks_loading.register_auth_conf_options(CONF, AUTHTOKEN_GROUP)
     hint = ('set [%s] auth_type (e.g. password) with auth_url, username, '
             'password, project_name, user_domain_name and '

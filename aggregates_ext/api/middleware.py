@@ -1,4 +1,20 @@
-"""The shape of this API's own WSGI middleware, as Paste builds it."""
+"""WSGI middleware as Paste builds it: ours, and the libraries' with our
+configuration.
+
+oslo.middleware and keystonemiddleware read oslo.config's global
+``cfg.CONF`` unless they are handed a ``ConfigOpts``; this service keeps its
+options on its own (``conf.CONF``), so the Paste file builds them through
+the factories here, which hand it over.
+"""
+
+from oslo_middleware import cors
+from oslo_middleware import healthcheck
+from oslo_middleware import http_proxy_to_wsgi
+from oslo_middleware import sizelimit
+
+from aggregates_ext import conf
+
+CONF = conf.CONF
 
 
 class Middleware:
@@ -10,3 +26,29 @@ class Middleware:
     @classmethod
     def factory(cls, global_conf, **local_conf):
         return cls
+
+
+def _configured(middleware_class):
+    """A Paste filter factory building ``middleware_class`` on our CONF."""
+    def filter_factory(global_conf, **local_conf):
+        def _filter(application):
+            return middleware_class(application, CONF)
+        return _filter
+    return filter_factory
+
+
+cors_filter = _configured(cors.CORS)
+http_proxy_to_wsgi_filter = _configured(http_proxy_to_wsgi.HTTPProxyToWSGI)
+sizelimit_filter = _configured(sizelimit.RequestBodySizeLimiter)
+
+
+def authtoken_filter(global_conf, **local_conf):
+    """keystonemiddleware's auth_token, reading ``[keystone_authtoken]``."""
+    from keystonemiddleware import auth_token
+    return auth_token.filter_factory(global_conf, oslo_config_config=CONF,
+                                     **local_conf)
+
+
+def healthcheck_app(global_conf, **local_conf):
+    """oslo.middleware's health check, with our ``[healthcheck]`` options."""
+    return healthcheck.Healthcheck(None, CONF)

@@ -145,6 +145,15 @@ def main(argv=None):
         CONF.set_override('bind_port', CONF.port, group='api')
     cloud = allinone.AllInOne(agents=CONF.agents)
     cloud.start()
+    try:
+        return _serve(cloud)
+    finally:
+        # Also when start-up fails: the RPC servers' threads would keep
+        # the process alive.
+        cloud.stop()
+
+
+def _serve(cloud):
     images = _register_images(cloud.image_api)
     api_app = app.load_app()
     dispatcher = cheroot_wsgi.PathInfoDispatcher({
@@ -173,7 +182,6 @@ def main(argv=None):
         server.serve()
     finally:
         server.stop()
-        cloud.stop()
     return 0
 
 

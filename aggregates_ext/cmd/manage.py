@@ -12,12 +12,13 @@ import sys
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from aggregates_ext import conf
 from aggregates_ext.db import api as db_api
 from aggregates_ext.db import migration
 from aggregates_ext import exception
 from aggregates_ext import startup
 
-CONF = cfg.CONF
+CONF = conf.CONF
 
 
 def _db_sync():

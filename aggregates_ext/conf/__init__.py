@@ -1,7 +1,11 @@
 """Configuration options, one module per option group.
 
-``CONF`` is the process-wide ``oslo_config.cfg.CONF`` with every group of
-this package registered on it.  Each group module offers
+``CONF`` is this service's own ``ConfigOpts`` (not oslo.config's global
+``cfg.CONF``) with every group of this package registered on it, so that
+the package can also run inside another service's process (our Paste filter
+in nova-api), whose global configuration has options of the same names.
+Libraries get it explicitly (oslo.messaging, oslo.policy, oslo.log, the
+Paste middleware factories of ``api/middleware.py``).  Each group module offers
 ``register_opts(conf)`` and ``list_opts()``; ``opts.list_opts`` gathers them
 for the oslo-config-generator.
 """
@@ -19,7 +23,7 @@ from aggregates_ext.conf import image_cache
 from aggregates_ext.conf import messaging
 from aggregates_ext.conf import notifications
 
-CONF = cfg.CONF
+CONF = cfg.ConfigOpts()
 
 _MODULES = [default, api, database, notifications, compute, image,
             glance, image_cache, messaging, host_views]
