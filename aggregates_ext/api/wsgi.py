@@ -29,6 +29,12 @@ _JSON_TYPES = ('application/json', 'application/vnd.openstack.compute+json')
 # A missing, empty or text/plain Content-Type still means JSON, as on Nova.
 _TREATED_AS_NONE = ('', 'text/plain')
 _EMPTY = object()
+# The deepest request body accepted.  Ours are three levels deep; a body
+# nested hundreds of levels would exhaust the recursion limit of the
+# parser, the schema validator or the fault formatter (a 500).
+MAX_BODY_DEPTH = 32
+_TOO_DEEP = ('Malformed request body: nested deeper than %d levels'
+             % MAX_BODY_DEPTH)
 
 
 class Request(webob.Request):
@@ -186,9 +192,16 @@ class Resource:
         if not raw:
             return _EMPTY
         try:
-            return jsonutils.loads(raw)
+            body = jsonutils.loads(raw)
+        except RecursionError:
+            raise fault.BadRequest(_TOO_DEEP)
         except ValueError:
             raise fault.BadRequest('Malformed request body')
+        # Before anything walks the body recursively: the schema
+        # validation and its error messages.
+        if validation.nesting_depth(body) > MAX_BODY_DEPTH:
+            raise fault.BadRequest(_TOO_DEEP)
+        return body
 
     def _dispatch(self, req, action, args):
         body = self._body(req)

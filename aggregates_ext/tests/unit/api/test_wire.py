@@ -1,10 +1,13 @@
 """Microversion headers, content types, routes, version documents."""
 
 import io
+import logging
 
+import fixtures
 import webob
 
 from aggregates_ext.api import router
+from aggregates_ext.api import validation
 from aggregates_ext.tests.unit.api import base
 
 STD = 'OpenStack-API-Version'
@@ -144,6 +147,54 @@ class TestContentTypes(base.APITestCase):
         resp = self.req('POST', '/os-aggregates',
                         raw='{"aggregate": {"name": "%s"}}' % ('a' * 120000))
         self.assertEqual(413, resp.status_int)
+
+
+class TestDeepBodies(base.APITestCase):
+    """A deep body was a 500 RecursionError with a logged traceback."""
+
+    MESSAGE = 'Malformed request body: nested deeper than 32 levels'
+
+    def test_deep_bodies_400_before_policy(self):
+        errors = self.useFixture(fixtures.FakeLogger(level=logging.ERROR))
+        agg = self.create()
+        bodies = ('[' * 2000, '{"a": ' * 2000, '[' * 950 + ']' * 950,
+                  '{"aggregate": ' * 950 + '{}' + '}' * 950)
+        for method, path in (('POST', '/os-aggregates'),
+                             ('PUT', '/os-aggregates/%s' % agg['id']),
+                             ('POST', '/os-aggregates/%s/action' % agg['id']),
+                             ('POST', '/os-aggregates/%s/images' % agg['id'])):
+            for raw in bodies:
+                resp = self.req(method, path, raw=raw, token=base.MEMBER,
+                                version='latest')
+                self.assertFault(resp, 400, self.MESSAGE)
+        self.assertEqual('agg1', self.show(agg['id'])['name'])
+        self.assertEqual('', errors.output)
+
+    def test_depth_32_reaches_the_schema_33_does_not(self):
+        def body(depth):
+            # {"aggregate": {"name": [[...]]}} is ``depth`` levels deep.
+            return ('{"aggregate": {"name": %s1%s}}'
+                    % ('[' * (depth - 2), ']' * (depth - 2)))
+        resp = self.req('POST', '/os-aggregates', raw=body(32))
+        self.assertEqual(400, resp.status_int)
+        self.assertIn('is not of type', resp.json_body_or_none[
+            'badRequest']['message'])
+        resp = self.req('POST', '/os-aggregates', raw=body(33))
+        self.assertFault(resp, 400, self.MESSAGE)
+
+    def test_depth_and_storable_checks_do_not_recurse(self):
+        deep = []
+        for _ in range(100000):
+            deep = [deep]
+        self.assertEqual(100001, validation.nesting_depth(deep))
+        self.assertTrue(validation.storable({'a': deep}))
+        self.assertFalse(validation.storable({'a': [deep, 'b\x00']}))
+        self.assertEqual(0, validation.nesting_depth('a'))
+        self.assertEqual(2, validation.nesting_depth({'a': [], 'b': 1}))
+
+    def test_deep_body_ignored_where_no_body_is_read(self):
+        resp = self.req('GET', '/os-aggregates', raw='[' * 2000)
+        self.assertEqual(200, resp.status_int)
 
 
 class TestRoutes(base.APITestCase):
