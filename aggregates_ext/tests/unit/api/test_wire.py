@@ -75,6 +75,19 @@ class TestMicroversions(base.APITestCase):
         self.assertEqual(404, resp.status_int)
         self.assertEqual('2.41', resp.headers[LEGACY])
 
+    def test_version_of_thousands_of_digits_406(self):
+        # Found by the fuzz tests: well-formed, but more digits than int()
+        # converts, and the ValueError was a 500.
+        for bad in ('2.' + '9' * 5000, '9' * 5000 + '.1'):
+            resp = self.get({LEGACY: bad})
+            self.assertEqual('computeFault', self.assertFault(
+                resp, 406, 'Version %s is not supported by the API. Minimum '
+                'is 2.1 and maximum is 2.104.' % bad))
+            self.assertEqual(bad, resp.headers[LEGACY])
+            # The version document negotiates the same way.
+            self.assertEqual(406, self.api.request(
+                'GET', '/v2.1', token=None, version=bad).status_int)
+
     def test_images_below_2_81_is_404_fault(self):
         agg = self.create()
         resp = self.req('POST', '/os-aggregates/%s/images' % agg['id'],
