@@ -107,6 +107,21 @@ def expected_errors(mapping):
     return wrap
 
 
+def parse_int(value, name):
+    """Nova's integer check (oslo's ``validate_integer``): int() rules.
+
+    A string of more digits than int() converts
+    (``sys.get_int_max_str_digits()``) is not an integer either.
+
+    :raises fault.BadRequest: with Nova's message
+    """
+    try:
+        return int(str(value))
+    except (ValueError, TypeError):
+        raise fault.BadRequest(
+            'Invalid input received: %s must be an integer' % name)
+
+
 def parse_id(value, name='id'):
     """Nova's integer check of a URL id: Python's int() rules.
 
@@ -114,11 +129,7 @@ def parse_id(value, name='id'):
         range of the database's integer column), which callers treat as
         not found.
     """
-    try:
-        number = int(str(value))
-    except (ValueError, TypeError):
-        raise fault.BadRequest(
-            'Invalid input received: %s must be an integer' % name)
+    number = parse_int(value, name)
     if not -2 ** 31 <= number < 2 ** 31:
         return None
     return number
