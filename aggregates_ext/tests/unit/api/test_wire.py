@@ -266,9 +266,20 @@ class TestRoutes(base.APITestCase):
 
     def test_is_ours_for_filter_mode(self):
         self.assertTrue(router.is_ours('/os-aggregates'))
+        self.assertTrue(router.is_ours('/os-aggregates/1/action'))
         self.assertTrue(router.is_ours('/abc/os-aggregates/1/action'))
+        self.assertTrue(router.is_ours('/0123-abcd/os-aggregates'))
         self.assertFalse(router.is_ours('/servers'))
         self.assertFalse(router.is_ours('/abc/servers'))
+
+    def test_is_ours_needs_a_project_id_before_os_aggregates(self):
+        # Any first segment was taken for a project id.
+        for path in ('/flavors/os-aggregates', '/flavors/os-aggregates/x',
+                     '/ABC/os-aggregates', '/abc/def/os-aggregates',
+                     '//os-aggregates', '/os-aggregatesx',
+                     '/abc/os-aggregatesx', 'os-aggregates', '', '/',
+                     '/\xff/os-aggregates'):
+            self.assertFalse(router.is_ours(path), path)
 
 
 class TestVersionDocuments(base.APITestCase):
