@@ -6,14 +6,20 @@ defence that turns anything unexpected into a 500 ``computeFault``.
 """
 
 from oslo_log import log as logging
+from oslo_middleware import sizelimit
 from oslo_serialization import jsonutils
 import webob
 import webob.dec
 import webob.exc
 
 from aggregates_ext.api import middleware
+from aggregates_ext import conf
 
 LOG = logging.getLogger(__name__)
+CONF = conf.CONF
+# sizelimit registers the option when it is built; this module may read it
+# first.
+CONF.register_opts(sizelimit.OPTS, group='oslo_middleware')
 
 _FAULT_NAMES = {
     400: 'badRequest',
@@ -72,13 +78,28 @@ def unexpected_error_message(exc):
             % type(exc))
 
 
+def too_large(response):
+    """oslo.middleware's 413, with the size limit in its message.
+
+    Its refusal of a body whose Content-Length is over
+    ``[oslo_middleware] max_request_body_size`` says ``(%s)`` where the
+    limit should be.  The answer stays webob's plain 413, as on Nova.
+    """
+    if response.status_int != 413 or b'%s' not in response.body:
+        return response
+    return webob.exc.HTTPRequestEntityTooLarge(
+        explanation='Request is too large. Larger than '
+        'max_request_body_size (%d).'
+        % CONF.oslo_middleware.max_request_body_size)
+
+
 class FaultWrapper(middleware.Middleware):
     """WSGI middleware: no exception leaves as an HTML page or traceback."""
 
     @webob.dec.wsgify
     def __call__(self, request):
         try:
-            return request.get_response(self.application)
+            return too_large(request.get_response(self.application))
         except HTTPError as exc:
             return exc.response()
         except webob.exc.HTTPException as exc:

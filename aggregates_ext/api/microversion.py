@@ -74,7 +74,12 @@ class APIVersion(tuple):
         match = _VERSION_RE.match(text)
         if match is None:
             raise InvalidVersionFormat(text)
-        return cls(match.group(1), match.group(2))
+        try:
+            return cls(match.group(1), match.group(2))
+        except ValueError:
+            # More digits than int() converts (sys.get_int_max_str_digits):
+            # well-formed, and far beyond any version we serve.
+            raise VersionNotSupported(text)
 
     def __str__(self):
         return '%d.%d' % self

@@ -5,6 +5,8 @@ Every route is registered twice, with and without the optional
 serves gets webob's plain 404, not a fault body: that is what Nova answers.
 """
 
+import re
+
 import routes as routes_lib
 import webob.dec
 import webob.exc
@@ -15,6 +17,13 @@ from aggregates_ext.api.controllers import hypervisors
 from aggregates_ext.api.controllers import services
 from aggregates_ext.api.controllers import versions
 from aggregates_ext.api import wsgi
+
+# The optional first segment of every path: a project id as Nova's router
+# accepts it.  Other segments there are not a project id, so no route
+# matches them and the filter leaves them to the application behind it.
+PROJECT_ID_PATTERN = '[0-9a-f-]+'
+_PROJECT_ID_RE = re.compile(PROJECT_ID_PATTERN)
+_RESOURCE = 'os-aggregates'
 
 
 def routes():
@@ -52,7 +61,7 @@ class APIRouter:
         for path, method, resource, action in route_table or routes():
             for prefix, requirements in (
                     ('', {}),
-                    ('/{project_id}', {'project_id': '[0-9a-f-]+'})):
+                    ('/{project_id}', {'project_id': PROJECT_ID_PATTERN})):
                 self.mapper.connect(
                     prefix + path, controller=resource, action=action,
                     conditions={'method': [method]},
@@ -69,11 +78,19 @@ class APIRouter:
 
 
 def is_ours(path):
-    """Whether a path (below the version prefix) is served by this API."""
-    segments = [s for s in path.split('/') if s]
-    if segments and segments[0] != 'os-aggregates' and len(segments) > 1:
-        segments = segments[1:]
-    return bool(segments) and segments[0] == 'os-aggregates'
+    """Whether a path (below the version prefix) is served by this API.
+
+    ``os-aggregates`` must be the first segment, or the second after a
+    project id; ``/flavors/os-aggregates`` is not ours.  ``path`` is the
+    WSGI ``PATH_INFO`` (bytes as latin-1 characters, whether UTF-8 or not).
+    """
+    segments = path.split('/')
+    if segments[0] != '':
+        return False
+    if segments[1:2] == [_RESOURCE]:
+        return True
+    return (segments[2:3] == [_RESOURCE] and
+            _PROJECT_ID_RE.fullmatch(segments[1]) is not None)
 
 
 def app_factory(global_conf, **local_conf):
@@ -94,7 +111,9 @@ class AggregatesFilter:
 
     @webob.dec.wsgify
     def __call__(self, req):
-        if is_ours(req.path_info):
+        # The raw PATH_INFO: req.path_info would decode it as UTF-8 and
+        # fail on a path that is not, which is the other API's to answer.
+        if is_ours(req.environ.get('PATH_INFO', '')):
             return self.router
         return self.application
 

@@ -6,6 +6,7 @@ first error jsonschema finds is reported, in Nova's wording.
 """
 
 import functools
+import re
 import unicodedata
 
 import jsonschema
@@ -101,20 +102,40 @@ def validate(schema, instance):
         raise fault.BadRequest(error_message(error))
 
 
+def _walk(value):
+    """Every value inside a JSON value, with its depth, without recursion.
+
+    The root is at depth 0; the members of an object or array are one
+    deeper than it.
+    """
+    stack = [(value, 0)]
+    while stack:
+        value, depth = stack.pop()
+        yield value, depth
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+            stack.extend((k, depth + 1) for k in value)
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+
+
+def nesting_depth(value):
+    """How many objects and arrays deep a JSON value is (a scalar is 0)."""
+    return max((depth + 1 for item, depth in _walk(value)
+                if isinstance(item, (dict, list))), default=0)
+
+
+_UNSTORABLE = re.compile('[\x00\ud800-\udfff]')
+
+
 def storable(value):
     """No NUL and no lone surrogate in any string: no database takes them.
 
     JSON can spell both (``\\u0000``, ``\\ud800``); they would reach the
     database in a metadata value and fail there with a 500.
     """
-    if isinstance(value, str):
-        return '\x00' not in value and not any(
-            '\ud800' <= c <= '\udfff' for c in value)
-    if isinstance(value, dict):
-        return all(storable(k) and storable(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(storable(v) for v in value)
-    return True
+    return not any(isinstance(item, str) and _UNSTORABLE.search(item)
+                   for item, _depth in _walk(value))
 
 
 def _attach(func, kind, schema, min_version, max_version):

@@ -29,6 +29,12 @@ _JSON_TYPES = ('application/json', 'application/vnd.openstack.compute+json')
 # A missing, empty or text/plain Content-Type still means JSON, as on Nova.
 _TREATED_AS_NONE = ('', 'text/plain')
 _EMPTY = object()
+# The deepest request body accepted.  Ours are three levels deep; a body
+# nested hundreds of levels would exhaust the recursion limit of the
+# parser, the schema validator or the fault formatter (a 500).
+MAX_BODY_DEPTH = 32
+_TOO_DEEP = ('Malformed request body: nested deeper than %d levels'
+             % MAX_BODY_DEPTH)
 
 
 class Request(webob.Request):
@@ -101,6 +107,21 @@ def expected_errors(mapping):
     return wrap
 
 
+def parse_int(value, name):
+    """Nova's integer check (oslo's ``validate_integer``): int() rules.
+
+    A string of more digits than int() converts
+    (``sys.get_int_max_str_digits()``) is not an integer either.
+
+    :raises fault.BadRequest: with Nova's message
+    """
+    try:
+        return int(str(value))
+    except (ValueError, TypeError):
+        raise fault.BadRequest(
+            'Invalid input received: %s must be an integer' % name)
+
+
 def parse_id(value, name='id'):
     """Nova's integer check of a URL id: Python's int() rules.
 
@@ -108,11 +129,7 @@ def parse_id(value, name='id'):
         range of the database's integer column), which callers treat as
         not found.
     """
-    try:
-        number = int(str(value))
-    except (ValueError, TypeError):
-        raise fault.BadRequest(
-            'Invalid input received: %s must be an integer' % name)
+    number = parse_int(value, name)
     if not -2 ** 31 <= number < 2 ** 31:
         return None
     return number
@@ -186,9 +203,16 @@ class Resource:
         if not raw:
             return _EMPTY
         try:
-            return jsonutils.loads(raw)
+            body = jsonutils.loads(raw)
+        except RecursionError:
+            raise fault.BadRequest(_TOO_DEEP)
         except ValueError:
             raise fault.BadRequest('Malformed request body')
+        # Before anything walks the body recursively: the schema
+        # validation and its error messages.
+        if validation.nesting_depth(body) > MAX_BODY_DEPTH:
+            raise fault.BadRequest(_TOO_DEEP)
+        return body
 
     def _dispatch(self, req, action, args):
         body = self._body(req)

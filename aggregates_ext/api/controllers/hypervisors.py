@@ -38,7 +38,11 @@ def _like(pattern, hostname):
 def _page(req, hosts):
     """The page that ``limit`` and ``marker`` ask for, and its size."""
     limit = services.last_value(req, 'limit')
-    limit = MAX_LIMIT if limit is None else min(int(limit), MAX_LIMIT)
+    if limit is not None:
+        # The schema lets only digits through, but any number of them.
+        limit = min(wsgi.parse_int(limit, 'limit'), MAX_LIMIT)
+    else:
+        limit = MAX_LIMIT
     marker = services.last_value(req, 'marker')
     if marker:
         ids = [str(view.presented_id(req, svc)) for svc, _up in hosts]

@@ -9,7 +9,8 @@ from aggregates_ext.tests.unit.api import base
 
 @webob.dec.wsgify
 def other_api(req):
-    return webob.Response(body=b'other', content_type='text/plain')
+    return webob.Response(body=b'other %s' % req.environ['PATH_INFO'].encode(
+        'latin-1'), content_type='text/plain')
 
 
 class TestAggregatesFilter(base.APITestCase):
@@ -18,11 +19,11 @@ class TestAggregatesFilter(base.APITestCase):
         super().setUp()
         self.app = router.filter_factory({})(other_api)
 
-    def get(self, path, roles):
+    def get(self, path, roles, project='p1'):
         # As keystonemiddleware leaves a request for the app behind it.
         req = webob.Request.blank(path)
         req.headers.update({'X-Identity-Status': 'Confirmed',
-                            'X-User-Id': 'u1', 'X-Project-Id': 'p1',
+                            'X-User-Id': 'u1', 'X-Project-Id': project,
                             'X-Roles': roles})
         return req.get_response(self.app)
 
@@ -39,4 +40,24 @@ class TestAggregatesFilter(base.APITestCase):
 
     def test_other_paths_pass_through(self):
         resp = self.get('/servers', 'admin')
-        self.assertEqual(b'other', resp.body)
+        self.assertEqual(b'other /servers', resp.body)
+
+    def test_project_id_prefix_served_here(self):
+        project = '0123456789abcdef0123456789abcdef'
+        resp = self.get('/%s/os-aggregates' % project, 'admin', project)
+        self.assertEqual({'aggregates': []}, resp.json)
+
+    def test_os_aggregates_after_a_non_project_segment_passes_through(self):
+        # The first segment was taken for a project id whatever it was:
+        # the other API's /flavors/os-aggregates got our router's 404.
+        for path in ('/flavors/os-aggregates', '/flavors/os-aggregates/x',
+                     '/ABC/os-aggregates', '//os-aggregates',
+                     '/os-aggregatesx', '/abc/def/os-aggregates'):
+            resp = self.get(path, 'admin')
+            self.assertEqual(b'other ' + path.encode(), resp.body)
+
+    def test_path_not_utf8_passes_through(self):
+        # req.path_info decoded it as UTF-8, and the error escaped the
+        # filter into the other API's pipeline.
+        resp = self.get('/servers/%FF', 'admin')
+        self.assertEqual(b'other /servers/\xff', resp.body)

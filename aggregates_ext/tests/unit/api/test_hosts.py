@@ -480,6 +480,20 @@ class TestHypervisorsPaging(HostViewsTestCase):
         body = self.hypervisors('?limit=0', version='2.33')
         self.assertEqual({'hypervisors': []}, body)
 
+    def test_limit_huge_is_the_largest_page(self):
+        body = self.hypervisors('?limit=' + '9' * 30, version='2.33')
+        self.assertEqual(['c1', 'c2', 'c3'], self.names(body))
+
+    def test_limit_of_more_digits_than_int_takes_400(self):
+        # Found by the fuzz tests: int() refuses 4301 digits and more, and
+        # the ValueError was a 500.
+        for version in ('2.33', '2.53'):
+            for path in ('/os-hypervisors', '/os-hypervisors/detail'):
+                resp = self.req('GET', path + '?limit=' + '9' * 4400,
+                                version=version)
+                self.assertFault(resp, 400, 'Invalid input received: '
+                                 'limit must be an integer')
+
     def test_unknown_marker_400(self):
         for version, marker in (('2.33', '999'), ('2.53', 'nope'),
                                 ('2.53', str(self.rows[0].id))):

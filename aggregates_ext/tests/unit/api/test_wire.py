@@ -1,12 +1,14 @@
 """Microversion headers, content types, routes, version documents."""
 
 import io
+import logging
 
 import fixtures
 import webob
 
 from aggregates_ext.api import app as api_app
 from aggregates_ext.api import router
+from aggregates_ext.api import validation
 from aggregates_ext.tests.unit.api import base
 
 STD = 'OpenStack-API-Version'
@@ -73,6 +75,19 @@ class TestMicroversions(base.APITestCase):
         resp = self.req('GET', '/os-aggregates/55', version='2.41')
         self.assertEqual(404, resp.status_int)
         self.assertEqual('2.41', resp.headers[LEGACY])
+
+    def test_version_of_thousands_of_digits_406(self):
+        # Found by the fuzz tests: well-formed, but more digits than int()
+        # converts, and the ValueError was a 500.
+        for bad in ('2.' + '9' * 5000, '9' * 5000 + '.1'):
+            resp = self.get({LEGACY: bad})
+            self.assertEqual('computeFault', self.assertFault(
+                resp, 406, 'Version %s is not supported by the API. Minimum '
+                'is 2.1 and maximum is 2.104.' % bad))
+            self.assertEqual(bad, resp.headers[LEGACY])
+            # The version document negotiates the same way.
+            self.assertEqual(406, self.api.request(
+                'GET', '/v2.1', token=None, version=bad).status_int)
 
     def test_images_below_2_81_is_404_fault(self):
         agg = self.create()
@@ -147,6 +162,79 @@ class TestContentTypes(base.APITestCase):
                         raw='{"aggregate": {"name": "%s"}}' % ('a' * 120000))
         self.assertEqual(413, resp.status_int)
 
+    def test_oversized_body_413_names_the_limit(self):
+        # oslo.middleware's message says "(%s)"; ours says the limit, in
+        # webob's plain 413 still (Nova's is plain too).
+        raw = '{"aggregate": {"name": "%s"}}' % ('a' * 120000)
+        resp = self.req('POST', '/os-aggregates', raw=raw)
+        self.assertEqual(413, resp.status_int)
+        self.assertIn(b'Request is too large. Larger than '
+                      b'max_request_body_size (114688).', resp.body)
+        self.assertNotIn(b'%s', resp.body)
+        resp = self.req('POST', '/os-aggregates', raw=raw,
+                        headers={'Accept': 'application/json'})
+        self.assertEqual({'code': '413 Request Entity Too Large',
+                          'title': 'Request Entity Too Large',
+                          'message': 'Request is too large. Larger than '
+                                     'max_request_body_size (114688).'
+                                     '<br /><br />\n\n\n'},
+                         resp.json_body_or_none)
+
+    def test_oversized_body_413_names_the_configured_limit(self):
+        self.config.conf.set_override('max_request_body_size', 1000,
+                                      group='oslo_middleware')
+        resp = self.req('POST', '/os-aggregates', raw='[%s]' % ('1,' * 600))
+        self.assertEqual(413, resp.status_int)
+        self.assertIn(b'max_request_body_size (1000).', resp.body)
+
+
+class TestDeepBodies(base.APITestCase):
+    """A deep body was a 500 RecursionError with a logged traceback."""
+
+    MESSAGE = 'Malformed request body: nested deeper than 32 levels'
+
+    def test_deep_bodies_400_before_policy(self):
+        errors = self.useFixture(fixtures.FakeLogger(level=logging.ERROR))
+        agg = self.create()
+        bodies = ('[' * 2000, '{"a": ' * 2000, '[' * 950 + ']' * 950,
+                  '{"aggregate": ' * 950 + '{}' + '}' * 950)
+        for method, path in (('POST', '/os-aggregates'),
+                             ('PUT', '/os-aggregates/%s' % agg['id']),
+                             ('POST', '/os-aggregates/%s/action' % agg['id']),
+                             ('POST', '/os-aggregates/%s/images' % agg['id'])):
+            for raw in bodies:
+                resp = self.req(method, path, raw=raw, token=base.MEMBER,
+                                version='latest')
+                self.assertFault(resp, 400, self.MESSAGE)
+        self.assertEqual('agg1', self.show(agg['id'])['name'])
+        self.assertEqual('', errors.output)
+
+    def test_depth_32_reaches_the_schema_33_does_not(self):
+        def body(depth):
+            # {"aggregate": {"name": [[...]]}} is ``depth`` levels deep.
+            return ('{"aggregate": {"name": %s1%s}}'
+                    % ('[' * (depth - 2), ']' * (depth - 2)))
+        resp = self.req('POST', '/os-aggregates', raw=body(32))
+        self.assertEqual(400, resp.status_int)
+        self.assertIn('is not of type', resp.json_body_or_none[
+            'badRequest']['message'])
+        resp = self.req('POST', '/os-aggregates', raw=body(33))
+        self.assertFault(resp, 400, self.MESSAGE)
+
+    def test_depth_and_storable_checks_do_not_recurse(self):
+        deep = []
+        for _ in range(100000):
+            deep = [deep]
+        self.assertEqual(100001, validation.nesting_depth(deep))
+        self.assertTrue(validation.storable({'a': deep}))
+        self.assertFalse(validation.storable({'a': [deep, 'b\x00']}))
+        self.assertEqual(0, validation.nesting_depth('a'))
+        self.assertEqual(2, validation.nesting_depth({'a': [], 'b': 1}))
+
+    def test_deep_body_ignored_where_no_body_is_read(self):
+        resp = self.req('GET', '/os-aggregates', raw='[' * 2000)
+        self.assertEqual(200, resp.status_int)
+
 
 class TestRoutes(base.APITestCase):
 
@@ -179,9 +267,20 @@ class TestRoutes(base.APITestCase):
 
     def test_is_ours_for_filter_mode(self):
         self.assertTrue(router.is_ours('/os-aggregates'))
+        self.assertTrue(router.is_ours('/os-aggregates/1/action'))
         self.assertTrue(router.is_ours('/abc/os-aggregates/1/action'))
+        self.assertTrue(router.is_ours('/0123-abcd/os-aggregates'))
         self.assertFalse(router.is_ours('/servers'))
         self.assertFalse(router.is_ours('/abc/servers'))
+
+    def test_is_ours_needs_a_project_id_before_os_aggregates(self):
+        # Any first segment was taken for a project id.
+        for path in ('/flavors/os-aggregates', '/flavors/os-aggregates/x',
+                     '/ABC/os-aggregates', '/abc/def/os-aggregates',
+                     '//os-aggregates', '/os-aggregatesx',
+                     '/abc/os-aggregatesx', 'os-aggregates', '', '/',
+                     '/\xff/os-aggregates'):
+            self.assertFalse(router.is_ours(path), path)
 
 
 class TestVersionDocuments(base.APITestCase):
