@@ -51,10 +51,13 @@ def check_database():
     try:
         current = migration.version()
     except Exception as exc:
-        raise StartupError(
-            'cannot open the database %s: %s; check [database] '
-            'connection' % (_safe_db_url(db_api.get_engine().url),
-                            _first_line(exc)))
+        # Making the engine may be what failed: name the URL from config.
+        where = (_safe_db_url(CONF.database.connection)
+                 if CONF.database.connection else
+                 'the embedded SQLite database under [DEFAULT] state_path')
+        raise StartupError('cannot open the database %s: %s; check '
+                           '[database] connection'
+                           % (where, _first_line(exc)))
     head = migration.head()
     if current != head:
         raise StartupError(
@@ -91,16 +94,15 @@ def check_keystone_auth():
             '%s' % (AUTHTOKEN_GROUP, hint))
 
 
-def check_broker(transport_url=None):
-    """The message broker accepts our credentials.
+def broker_problem(transport_url=None):
+    """What is wrong with the message broker, or None.
 
-    A refused login or a missing virtual host can never heal, so it stops
-    the service; a broker that is merely not up yet is logged and left to
-    oslo.messaging, which reconnects.
+    :returns: None, or (fatal, message): ``fatal`` when the broker itself
+        refused us (login, virtual host), which no retry heals.
     """
     url = transport_url or CONF.transport_url
     if url and url.startswith('fake:'):
-        return
+        return None
     transport = messaging.get_rpc_transport(CONF, url=url)
     try:
         client = messaging.get_rpc_client(
@@ -110,15 +112,31 @@ def check_broker(transport_url=None):
     except Exception as exc:
         where = _safe_transport_url(url) if url else 'the default URL'
         if _irrecoverable(exc):
-            raise StartupError(
-                'the message broker at %s refused us: %s; check [DEFAULT] '
-                'transport_url' % (where, _first_line(exc)))
-        LOG.error('Cannot reach the message broker at %s yet (%s); '
-                  'retrying in the background. Check [DEFAULT] '
-                  'transport_url if this persists.', where,
-                  _first_line(exc))
+            return True, ('the message broker at %s refused us: %s; check '
+                          '[DEFAULT] transport_url'
+                          % (where, _first_line(exc)))
+        return False, ('cannot reach the message broker at %s: %s; check '
+                       '[DEFAULT] transport_url if this persists'
+                       % (where, _first_line(exc)))
     finally:
         transport.cleanup()
+    return None
+
+
+def check_broker(transport_url=None):
+    """The message broker accepts our credentials.
+
+    A refused login or a missing virtual host can never heal, so it stops
+    the service; a broker that is merely not up yet is logged and left to
+    oslo.messaging, which reconnects.
+    """
+    problem = broker_problem(transport_url)
+    if problem is None:
+        return
+    fatal, message = problem
+    if fatal:
+        raise StartupError(message)
+    LOG.error('%s (retrying in the background)', message)
 
 
 def _irrecoverable(exc):

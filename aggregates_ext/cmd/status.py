@@ -83,10 +83,8 @@ class _ErrorRecords(py_logging.Handler):
 def _captured_errors(logger_name):
     """The ERROR records of ``logger_name`` while the block runs.
 
-    Some of the code these checks reuse reports a problem by logging it
-    (the start-up broker check when the broker is only unreachable,
-    oslo.policy when a rule does not parse); here that is a check result,
-    so the record is taken, not printed.
+    oslo.policy reports a rule that does not parse by logging it; here
+    that is a check result, so the record is taken, not printed.
     """
     logger = py_logging.getLogger(logger_name)
     handler = _ErrorRecords()
@@ -219,15 +217,11 @@ class Checks(upgradecheck.UpgradeCommands):
 
     def _check_broker(self):
         """The message broker is up and accepts our login."""
-        try:
-            with _captured_errors('aggregates_ext.startup') as errors:
-                startup.check_broker()
-        except startup.StartupError as exc:
-            return _result(FAILURE, str(exc))
-        if errors:
-            # The services would start and wait for the broker, serving
-            # nothing meanwhile.
-            return _result(FAILURE, _unreachable(errors[0]))
+        problem = startup.broker_problem()
+        if problem is not None:
+            # Unreachable is a failure here too: the services would start
+            # and wait for the broker, serving nothing meanwhile.
+            return _result(FAILURE, problem[1])
         if (CONF.transport_url or '').startswith('fake:'):
             return _result(SUCCESS, 'fake:// is the in-process transport: '
                                     'only aggregates-ext-all can use it.')
@@ -280,15 +274,6 @@ def _lets_anyone(enforcer, name):
     except oslo_policy.InvalidScope:
         # Not for a project-scoped token at all: not open to everyone.
         return False
-
-
-def _unreachable(record):
-    """The check's words for the start-up check's "cannot reach yet"."""
-    if isinstance(record.args, tuple) and len(record.args) == 2:
-        where, error = record.args
-        return ('Cannot reach the message broker at %s (%s). Start it, or '
-                'fix [DEFAULT] transport_url.' % (where, error))
-    return record.getMessage()
 
 
 def _policy_files():

@@ -216,7 +216,7 @@ class TestBrokerCheck(StatusTestCase):
         CONF.set_override('transport_url', 'rabbit://guest:secret@'
                           '127.0.0.1:%d/' % free_port())
         result = self.checks._check_broker()
-        self.assertResult(FAILURE, result, 'Cannot reach the message broker',
+        self.assertResult(FAILURE, result, 'cannot reach the message broker',
                           '[DEFAULT] transport_url', 'guest@127.0.0.1')
         self.assertNotIn('secret', result.details)
 
