@@ -79,7 +79,6 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -92,6 +91,7 @@ import requests  # noqa: E402
 from aggregates_ext.tests.functional import clients_deployment  # noqa: E402
 from aggregates_ext.tests.functional import services  # noqa: E402
 from tools.nova import novavenv  # noqa: E402
+from tools.nova import templates  # noqa: E402
 
 PYTHONPATH_DIR = os.path.join(HERE, 'pythonpath')
 SERVE_PY = os.path.join(REPO_ROOT, 'tools', 'functional', 'serve.py')
@@ -570,9 +570,10 @@ class NovaDeployment(fixtures.Fixture):
         result = {}
 
         def run():
+            started = time.monotonic()
             try:
                 if self.keystone is None:
-                    fixture = services.KeystoneFixture()
+                    fixture = templates.CachedKeystoneFixture()
                     # cleaned up by _keystone_join, in our thread
                     result['fixture'] = fixture
                     fixture.setUp()
@@ -582,6 +583,7 @@ class NovaDeployment(fixtures.Fixture):
                     'nova', project='service', roles=('admin', 'service'))
                 result['glance'] = ks.create_user(
                     'glance', project='service', roles=('admin', 'service'))
+                result['seconds'] = time.monotonic() - started
             except BaseException as e:  # noqa: H201 - re-raised in join
                 result['error'] = e
 
@@ -608,7 +610,9 @@ class NovaDeployment(fixtures.Fixture):
         self._nova_user = result['nova']
         self._glance_user = result['glance']
         self.auth_url = self.keystone.auth_url
-        self._step('keystone %s' % self.auth_url)
+        self.keystone_seconds = result['seconds']
+        self._step('keystone %s (took %.1f s, alongside the steps above)'
+                   % (self.auth_url, self.keystone_seconds))
 
     def _start_all(self):
         self._start_side_services()
@@ -724,26 +728,24 @@ class NovaDeployment(fixtures.Fixture):
         self._step('glance started (port %d)' % glance.port)
 
     def _glance_schema(self, conf, target):
-        """glance-manage db_sync, once per venv: the result is kept."""
-        try:
-            with open(os.path.join(self.venv, novavenv.MARKER)) as f:
-                stamp = f.readline()
-        except OSError:
-            stamp = ''
-        cache = os.path.join(self.venv, 'aggext-templates')
-        template = os.path.join(cache, 'glance-%s.sqlite' % uuid.uuid5(
-            uuid.NAMESPACE_URL, stamp).hex[:12])
-        if not os.path.exists(template):
-            _run([os.path.join(self.venv, 'bin', 'glance-manage'),
-                  '--config-file', conf, 'db_sync'],
-                 os.path.join(self.log_dir, 'glance-manage.log'),
-                 child_env(self.venv), self.state_dir, _timeout())
-            os.makedirs(cache, exist_ok=True)
-            tmp = '%s.%d.tmp' % (template, os.getpid())
-            shutil.copy2(target, tmp)
-            os.replace(tmp, template)
-        else:
+        """glance-manage db_sync, or its result from an earlier run."""
+        template = os.path.join(templates.template_dir(
+            self.venv, 'glance-%s' % templates.stamp(
+                self.venv, novavenv.MARKER)), 'glance.sqlite')
+        if templates.enabled() and os.path.exists(template):
             shutil.copy2(template, target)
+            return
+        _run([os.path.join(self.venv, 'bin', 'glance-manage'),
+              '--config-file', conf, 'db_sync'],
+             os.path.join(self.log_dir, 'glance-manage.log'),
+             child_env(self.venv), self.state_dir, _timeout())
+        if templates.enabled():
+            tmp = '%s.%d.tmp' % (os.path.dirname(template), os.getpid())
+            os.makedirs(tmp, exist_ok=True)
+            shutil.copy2(target, os.path.join(tmp, 'glance.sqlite'))
+            os.makedirs(os.path.dirname(os.path.dirname(template)),
+                        exist_ok=True)
+            templates.publish(tmp, os.path.dirname(template))
 
     # Nova
 
@@ -842,34 +844,82 @@ class NovaDeployment(fixtures.Fixture):
              self.logs['nova-manage'], child_env(self.venv), self.state_dir,
              _timeout())
 
-    def _nova_manage_all(self):
-        # Two chains at once (2 cores; most of each run is imports):
-        # the API database and the cell mappings, and the schema of the
-        # two cell databases.
+    def _in_parallel(self, *jobs):
+        """Run the callables at once; raise the first error."""
+        # 2 cores, and each nova-manage run is mostly imports.
         errors = []
 
-        def cells():
+        def run(job):
             try:
-                self.nova_manage('db', 'sync', '--local_cell')
-                self.nova_manage('db', 'sync', '--local_cell',
-                                 config_files=[self.nova_conf,
-                                               self._cell0_conf])
-            except DeploymentError as e:
+                job()
+            except (DeploymentError, OSError) as e:
                 errors.append(e)
 
-        thread = threading.Thread(target=cells, name='nova-cell-sync')
-        thread.start()
-        try:
-            self.nova_manage('api_db', 'sync')
-            self.nova_manage('cell_v2', 'map_cell0', '--database_connection',
-                             self.cell0_db_url)
-            self.nova_manage('cell_v2', 'create_cell', '--name', 'cell1')
-        finally:
-            thread.join()
+        threads = [threading.Thread(target=run, args=(job,), daemon=True)
+                   for job in jobs[1:]]
+        for t in threads:
+            t.start()
+        run(jobs[0])
+        for t in threads:
+            t.join()
         if errors:
-            raise errors[0]
-        self._step('nova-manage: api_db sync, map_cell0, create_cell, '
-                   'db sync (cell0, cell1)')
+            raise DeploymentError(str(errors[0]))
+
+    def _map_cells(self):
+        self._in_parallel(
+            lambda: self.nova_manage('cell_v2', 'map_cell0',
+                                     '--database_connection',
+                                     self.cell0_db_url),
+            lambda: self.nova_manage('cell_v2', 'create_cell', '--name',
+                                     'cell1'))
+
+    def _nova_manage_all(self):
+        """Schemas (from the templates, or synced) and the cell mappings."""
+        usable = templates.enabled() and templates.tools_available(self.db)
+        cache = templates.template_dir(self.venv, 'nova-%s-%s' % (
+            self.db, templates.stamp(self.venv, novavenv.MARKER)))
+        api_sql = os.path.join(cache, 'api.sql')
+        cell_sql = os.path.join(cache, 'cell.sql')
+        if usable and os.path.exists(cell_sql):
+            self._in_parallel(
+                lambda: templates.load(self.api_db_url, api_sql),
+                lambda: templates.load(self.cell0_db_url, cell_sql),
+                lambda: templates.load(self.cell1_db_url, cell_sql))
+            self._map_cells()
+            self._step('nova schemas loaded from %s; nova-manage cell_v2 '
+                       'map_cell0, create_cell' % cache)
+            return
+        tmp = '%s.%d.tmp' % (cache, os.getpid())
+        if usable:
+            shutil.rmtree(tmp, ignore_errors=True)
+            os.makedirs(tmp)
+
+        def api():
+            self.nova_manage('api_db', 'sync')
+            if usable:
+                # before any cell is mapped
+                templates.dump(self.api_db_url, os.path.join(tmp, 'api.sql'))
+
+        def cells():
+            self.nova_manage('db', 'sync', '--local_cell')
+            if usable:
+                templates.dump(self.cell1_db_url,
+                               os.path.join(tmp, 'cell.sql'))
+            self.nova_manage('db', 'sync', '--local_cell',
+                             config_files=[self.nova_conf,
+                                           self._cell0_conf])
+
+        try:
+            self._in_parallel(api, cells)
+        except DeploymentError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        if usable:
+            templates.publish(tmp, cache)
+        self._map_cells()
+        self._step('nova-manage api_db sync, db sync (cell0, cell1), '
+                   'map_cell0, create_cell%s'
+                   % ('; schemas kept in %s' % cache if usable else ''))
 
     def _api_env(self):
         path = os.pathsep.join(self.api_pythonpath + [PYTHONPATH_DIR])
