@@ -98,8 +98,29 @@ def _say(msg, out):
     out.flush()
 
 
+def _local_sources(requirements):
+    """A digest of the dependency lists of local directories installed.
+
+    ``-e /path/to/aggregates-ext`` stays up to date by itself, but a new
+    dependency in its requirements needs a new install.
+    """
+    digest = hashlib.sha1()
+    for req in requirements:
+        if os.path.isdir(req):
+            for name in ('requirements.txt', 'setup.cfg', 'pyproject.toml'):
+                try:
+                    with open(os.path.join(req, name), 'rb') as f:
+                        digest.update(f.read())
+                except OSError:
+                    pass
+    return digest.hexdigest()[:12]
+
+
 def _want(requirements, exe, version):
-    return 'reqs=%s python=%s %s' % (' '.join(requirements), exe, version)
+    want = 'reqs=%s python=%s %s' % (' '.join(requirements), exe, version)
+    if any(os.path.isdir(r) for r in requirements):
+        want += ' local=%s' % _local_sources(requirements)
+    return want
 
 
 def _marker_ok(path, want):
