@@ -44,10 +44,12 @@ from tools.nova import deployment as nova  # noqa: E402
 # What the extra process runs (from the Nova venv): it joins Nova through
 # the environment start_process gives it, the way our conductor would.
 _EXTRA = r"""
-import os, time, urllib.parse
+import configparser, os, sys, time, urllib.parse
 import amqp
 import sqlalchemy
-engine = sqlalchemy.create_engine(os.environ['AGGEXT_NOVA_API_DB_URL'])
+conf = configparser.ConfigParser()
+conf.read(sys.argv[1])
+engine = sqlalchemy.create_engine(conf['api_database']['connection'])
 with engine.connect() as conn:
     names = [r[0] for r in conn.execute(sqlalchemy.text(
         'SELECT name FROM aggregates ORDER BY id'))]
@@ -177,7 +179,11 @@ def _precache(dep, c):
 
 
 def _extra_process(dep, c):
-    proc = dep.start_process('smoke-extra', [dep.python, '-c', _EXTRA])
+    conf = dep.write_config('smoke-extra.conf', {
+        'DEFAULT': {'transport_url': dep.transport_url},
+        'api_database': {'connection': dep.api_db_url}})
+    proc = dep.start_process('smoke-extra', [dep.python, '-c', _EXTRA,
+                                             conf])
     line = ''
     for _ in range(240):
         with open(proc.log) as f:
@@ -187,7 +193,8 @@ def _extra_process(dep, c):
             break
         proc.check_alive()
         time.sleep(0.25)
-    c.check('start_process: API database and broker from the environment',
+    c.check('start_process: API database (write_config) and broker '
+            '(service_env) of Nova',
             'smoke-az' in line and 'conductor-consumers=1' in line,
             line.strip())
 
