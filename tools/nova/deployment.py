@@ -509,14 +509,16 @@ class NovaDeployment(fixtures.Fixture):
             # Keystone (db sync, bootstrap: 10-40 s) starts while Placement
             # and nova-manage run; it is needed from Glance on.
             self._ks_job = self._keystone_start()
+        started = False
         try:
             self._start_all()
+            started = True
         except DeploymentError as e:
             self._write_info()
             raise DeploymentError('%s\n(logs in %s)' % (e, self.log_dir))
         finally:
             # Keystone's own failure, if any, must not hide ours.
-            self._keystone_join(raise_error=sys.exc_info()[0] is None)
+            self._keystone_join(raise_error=started)
         self.start_seconds = time.monotonic() - self._t0
         self._step('READY: %d computes up, image %s, flavor %s'
                    % (len(self.compute_hosts), self.image_id,
