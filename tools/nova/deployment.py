@@ -501,6 +501,9 @@ class NovaDeployment(fixtures.Fixture):
         self._make_dirs()
         self._databases()
         self._broker()
+        # From now on deployment.json says what to clean up after a crash
+        # ("deployment.py down WORKDIR"); it is rewritten as we go.
+        self._write_info()
         # From here on, whatever was started is stopped at cleanup (before
         # the databases and the vhost go: cleanups run last-in first-out).
         self.addCleanup(self.stop)
@@ -669,7 +672,9 @@ class NovaDeployment(fixtures.Fixture):
         proc = Process(name, argv, log, env=env, cwd=cwd or self.state_dir)
         (self.processes if registry is None else registry)[name] = proc
         self.logs[name] = log
-        return proc.start()
+        proc.start()
+        self._write_info()
+        return proc
 
     def _start_side_services(self):
         stub = self._serve('neutron-stub', 'aggext_neutron_stub:application',
