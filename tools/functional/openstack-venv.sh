@@ -38,7 +38,10 @@ die() { echo "openstack-venv: ERROR: $*" >&2; exit 1; }
 
 command -v "$PY" >/dev/null 2>&1 || die "no $PY on PATH"
 PYVER=$("$PY" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
-WANT="reqs=$REQS python=$("$PY" -c 'import sys; print(sys.executable)') $PYVER"
+# The base interpreter, not the venv python3 happens to be in (each tox env,
+# each worktree has its own): with that path in the marker, runs from two
+# tox envs took turns reinstalling everything (30 s each time).
+WANT="reqs=$REQS python=$("$PY" -c 'import os, sys; print(os.path.realpath(getattr(sys, "_base_executable", sys.executable)))') $PYVER"
 
 marker_ok() {
     [ "$FORCE" = 0 ] && [ -f "$MARKER" ] && [ "$(head -n1 "$MARKER")" = "$WANT" ] &&
