@@ -2,9 +2,9 @@
 
 Every mutation runs in one database transaction together with the rules
 that guard it, under the row locks that make the rules hold when requests
-race (see ``db/api.py``), so a request that breaks a rule changes nothing.
-(Nova commits a PUT's rename before it checks the availability zone; we do
-not.)  Notifications go out after the commit.
+race (see ``db/aggregates.py``), so a request that breaks a rule changes
+nothing.  (Nova commits a PUT's rename before it checks the availability
+zone; we do not.)  Notifications go out after the commit.
 
 This service has no instances, so Nova's rules that look at instances on a
 host (moving a host with instances between availability zones, changing the
@@ -14,14 +14,15 @@ zone of hosts with instances) can never fire here.
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
-from aggregates_ext.db import api as db_api
+from aggregates_ext.db import aggregates as agg_db
+from aggregates_ext.db import hosts as hosts_db
 from aggregates_ext import exception
 from aggregates_ext import notifications
 
 LOG = logging.getLogger(__name__)
 
-AZ_KEY = db_api.AZ_KEY
-COMPUTE_BINARY = db_api.HOST_BINARY
+AZ_KEY = agg_db.AZ_KEY
+COMPUTE_BINARY = hosts_db.COMPUTE_BINARY
 
 
 def _empty_az(aggregate_id, name, exc_class):
@@ -34,7 +35,7 @@ def _empty_az(aggregate_id, name, exc_class):
 def _check_az_conflicts(session, aggregate, hosts, new_az, exc_class):
     """No host may already be in another aggregate with a different AZ."""
     conflicting = [
-        az for az in db_api.hosts_availability_zones(
+        az for az in agg_db.zones_of_hosts(
             session, hosts, exclude_aggregate_id=aggregate.id)
         if az != new_az]
     if conflicting:
@@ -56,11 +57,11 @@ class AggregateAPI:
 
     def get_all(self, context):
         """Every aggregate, with hosts and metadata, in id order."""
-        return db_api.aggregate_get_all(context)
+        return agg_db.get_all()
 
     def get(self, context, aggregate_id):
         """One aggregate; AggregateNotFound when there is none."""
-        return db_api.aggregate_get(context, aggregate_id)
+        return agg_db.get(aggregate_id)
 
     def create(self, context, name, availability_zone=None):
         """Create an aggregate, optionally in an availability zone.
@@ -69,7 +70,7 @@ class AggregateAPI:
         """
         metadata = {AZ_KEY: availability_zone} if availability_zone else {}
         uuid = uuidutils.generate_uuid()
-        agg = db_api.aggregate_create(context, name, metadata, uuid=uuid)
+        agg = agg_db.create(name, metadata, uuid=uuid)
         self.notifier.aggregate_create_start(context, uuid, name, metadata)
         self.notifier.aggregate_action(context, agg, 'create', 'end')
         return agg
@@ -87,9 +88,8 @@ class AggregateAPI:
                                     exception.InvalidAggregateActionUpdate)
 
         metadata = {AZ_KEY: availability_zone} if az_given else None
-        before, agg = db_api.aggregate_update(
-            context, aggregate_id, name=name, set_metadata=metadata,
-            check=check)
+        before, agg = agg_db.update(aggregate_id, name=name,
+                                    set_metadata=metadata, check=check)
         # Both .start payloads carry the new name, as Nova's do.
         before = dict(before, name=agg.name)
         if name is not None:
@@ -122,8 +122,8 @@ class AggregateAPI:
                     session, agg, agg.hosts, metadata[AZ_KEY],
                     exception.InvalidAggregateActionUpdateMeta)
 
-        before, agg = db_api.aggregate_update(
-            context, aggregate_id, set_metadata=metadata, check=check)
+        before, agg = agg_db.update(aggregate_id, set_metadata=metadata,
+                                    check=check)
         self._announce(context, 'update_metadata', before, agg)
         return agg
 
@@ -134,14 +134,13 @@ class AggregateAPI:
                 raise exception.InvalidAggregateActionDelete(
                     aggregate_id=agg.id, reason='Host aggregate is not empty')
 
-        before = db_api.aggregate_delete(context, aggregate_id, check=check)
+        before = agg_db.delete(aggregate_id, check=check)
         self._announce(context, 'delete', before, before)
         return before
 
     def _get_compute_host(self, context, host):
         """The registered compute host named exactly ``host``."""
-        svc = db_api.service_get_by_host_and_binary(context, host,
-                                                    COMPUTE_BINARY)
+        svc = hosts_db.get(host, COMPUTE_BINARY)
         # The lookup may be case-insensitive (MySQL); the name must not.
         if svc is None or svc.host != host:
             raise exception.ComputeHostNotFound(host=host)
@@ -164,16 +163,14 @@ class AggregateAPI:
                 _check_az_conflicts(session, agg, [host], az,
                                     exception.InvalidAggregateActionAdd)
 
-        before, agg = db_api.aggregate_add_host(context, aggregate_id, host,
-                                                check=check)
+        before, agg = agg_db.add_host(aggregate_id, host, check=check)
         self._announce(context, 'add_host', before, agg)
         return agg
 
     def remove_host(self, context, aggregate_id, host):
         """Remove a compute host from an aggregate."""
         self._get_compute_host(context, host)
-        before, agg = db_api.aggregate_remove_host(context, aggregate_id,
-                                                   host)
+        before, agg = agg_db.remove_host(aggregate_id, host)
         self._announce(context, 'remove_host', before, agg)
         return agg
 

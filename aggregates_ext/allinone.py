@@ -15,7 +15,8 @@ from oslo_log import log as logging
 from aggregates_ext.compute.image_cache import libvirt
 from aggregates_ext.conductor import manager as conductor_manager
 from aggregates_ext import conf
-from aggregates_ext.db import api as db_api
+from aggregates_ext.db import engines
+from aggregates_ext.db import hosts as hosts_db
 from aggregates_ext.db import migration
 from aggregates_ext import image
 from aggregates_ext import notifications
@@ -50,7 +51,7 @@ class AllInOne:
 
     def start(self, notification_sink=None):
         """Migrate the database, then start the conductor and the agents."""
-        db_api.configure(CONF)
+        engines.configure(CONF)
         migration.upgrade()
         rpc.init(CONF, transport_url=self.transport_url)
         notifications.init(transport=rpc.get_notification_transport(),
@@ -71,8 +72,7 @@ class AllInOne:
         """Block until every agent has registered and is up."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            found = db_api.service_get_by_hosts(
-                None, self.agent_names, 'aggregates-ext-compute')
+            found = hosts_db.get_many(self.agent_names)
             if (len(found) == len(self.agent_names) and
                     all(servicegroup.is_up(s) for s in found)):
                 return found

@@ -4,7 +4,7 @@ from oslo_utils import timeutils
 
 from aggregates_ext import aggregates
 from aggregates_ext import conf
-from aggregates_ext.db import api as db_api
+from aggregates_ext.db import hosts as hosts_db
 from aggregates_ext import servicegroup
 
 CONF = conf.CONF
@@ -16,8 +16,7 @@ def compute_hosts(context, host=None):
     :param host: only the host of exactly this name
     """
     now = timeutils.utcnow()
-    rows = db_api.service_get_all(context, binary=aggregates.COMPUTE_BINARY,
-                                  host=host)
+    rows = hosts_db.get_all(binary=aggregates.COMPUTE_BINARY, host=host)
     # The lookup may ignore case or trailing spaces (MySQL); Nova's
     # filter does not.
     return [(svc, servicegroup.is_up(svc, now)) for svc in rows

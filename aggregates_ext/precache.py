@@ -3,7 +3,8 @@
 from oslo_log import log as logging
 
 from aggregates_ext.conductor import rpcapi as conductor_rpcapi
-from aggregates_ext.db import api as db_api
+from aggregates_ext.db import aggregates as agg_db
+from aggregates_ext.db import precache as precache_db
 from aggregates_ext import exception
 from aggregates_ext import image
 
@@ -37,10 +38,10 @@ class PrecacheAPI:
             image service does not have (nothing is recorded or cast)
         :returns: the recorded request
         """
-        agg = db_api.aggregate_get(context, aggregate_id)
+        agg = agg_db.get(aggregate_id)
         for image_id in image_ids:
             self.image_api.get(context, image_id)
-        request = db_api.precache_request_create(context, agg, image_ids)
+        request = precache_db.create_request(agg, image_ids)
         LOG.info('Pre-cache request %s: image(s) %s on aggregate %s '
                  '(%d hosts)', request.uuid, ', '.join(image_ids), agg.id,
                  len(agg.hosts))
@@ -50,7 +51,6 @@ class PrecacheAPI:
         except Exception as exc:
             LOG.error('Could not cast pre-cache request %s: %s', request.uuid,
                       exc)
-            db_api.precache_request_set_status(context, request.uuid,
-                                               'failed', finished=True)
+            precache_db.set_status(request.uuid, 'failed', finished=True)
             raise exception.ConductorUnavailable(reason=type(exc).__name__)
         return request

@@ -18,7 +18,7 @@ from aggregates_ext.conductor import manager as conductor_manager
 from aggregates_ext.conductor import rpcapi as conductor_rpcapi
 from aggregates_ext import conf
 from aggregates_ext import context as ctx_module
-from aggregates_ext.db import api as db_api
+from aggregates_ext.db import precache as precache_db
 from aggregates_ext import rpc
 
 LOG = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class ConductorService(RPCService):
         super().__init__(host or CONF.host, [self.manager])
 
     def start(self):
-        interrupted = db_api.precache_requests_interrupt(None, self.host)
+        interrupted = precache_db.interrupt(self.host)
         if interrupted:
             LOG.warning('%d pre-cache request(s) this conductor was running '
                         'when it stopped are marked interrupted',

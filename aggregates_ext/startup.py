@@ -18,7 +18,7 @@ import oslo_messaging as messaging
 import sqlalchemy as sa
 
 from aggregates_ext import conf
-from aggregates_ext.db import api as db_api
+from aggregates_ext.db import engines
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def prepare_service(argv=None, default_config_files=None, database=True):
     global _log_to_file
     _log_to_file = bool(CONF.log_file or CONF.log_dir)
     if database:
-        db_api.configure(CONF)
+        engines.configure(CONF)
 
 
 def check_database():

@@ -139,8 +139,8 @@ def main(argv=None):
     startup.prepare_service(sys.argv[1:] if argv is None else argv)
     if CONF.state_dir:
         CONF.set_override('state_path', os.path.abspath(CONF.state_dir))
-        from aggregates_ext.db import api as db_api
-        db_api.configure(CONF)
+        from aggregates_ext.db import engines
+        engines.configure(CONF)
     if CONF.port is not None:
         CONF.set_override('bind_port', CONF.port, group='api')
     cloud = allinone.AllInOne(agents=CONF.agents)

@@ -13,8 +13,8 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from aggregates_ext import conf
-from aggregates_ext.db import api as db_api
 from aggregates_ext.db import migration
+from aggregates_ext.db import precache as precache_db
 from aggregates_ext import exception
 from aggregates_ext import startup
 
@@ -33,7 +33,7 @@ def _db_version():
 
 
 def _precache_list():
-    for req in db_api.precache_request_list(None):
+    for req in precache_db.list_requests():
         print('%s  aggregate %-6s %-9s %s  images: %s' % (
             req.uuid, req.aggregate_id, req.status,
             req.created_at.isoformat(), ', '.join(json.loads(req.image_ids))))
@@ -42,7 +42,7 @@ def _precache_list():
 
 def _precache_show():
     try:
-        req = db_api.precache_request_get(None, CONF.category.request_id)
+        req = precache_db.get_request(CONF.category.request_id)
     except exception.NotFound:
         print('No pre-cache request %s' % CONF.category.request_id,
               file=sys.stderr)

@@ -24,7 +24,8 @@ from oslo_upgradecheck import upgradecheck
 
 from aggregates_ext.compute import rpcapi as compute_rpcapi
 from aggregates_ext import conf
-from aggregates_ext.db import api as db_api
+from aggregates_ext.db import engines
+from aggregates_ext.db import hosts as hosts_db
 from aggregates_ext import policies
 from aggregates_ext import policy
 from aggregates_ext import servicegroup
@@ -110,7 +111,7 @@ class Checks(upgradecheck.UpgradeCommands):
     def check(self):
         """Set up logging and the database, then run every check."""
         logging.setup(CONF, startup.PROJECT)
-        db_api.configure(CONF)
+        engines.configure(CONF)
         return super().check()
 
     def _database_problem(self):
@@ -233,7 +234,7 @@ class Checks(upgradecheck.UpgradeCommands):
         if problem:
             return _result(FAILURE, 'Cannot read the host registry: %s'
                            % problem)
-        agents = db_api.service_get_all(None, binary=compute_rpcapi.BINARY)
+        agents = hosts_db.get_all(binary=compute_rpcapi.BINARY)
         if not agents:
             return _result(FAILURE, 'No compute agent has registered. Start '
                                     'aggregates-ext-compute on each compute '

@@ -19,7 +19,8 @@ from aggregates_ext.compute import manager as compute_manager
 from aggregates_ext.compute import rpcapi as compute_rpcapi
 from aggregates_ext.conductor import rpcapi
 from aggregates_ext import conf
-from aggregates_ext.db import api as db_api
+from aggregates_ext.db import hosts as hosts_db
+from aggregates_ext.db import precache as precache_db
 from aggregates_ext import notifications
 from aggregates_ext import servicegroup
 
@@ -135,7 +136,7 @@ class ConductorManager:
 
     def service_report(self, context, host, binary, topic, version):
         """Record a heartbeat of a compute agent."""
-        svc = db_api.service_report(context, host, binary, topic, version)
+        svc = hosts_db.report(host, binary, topic, version)
         return {'host': svc.host, 'report_count': svc.report_count,
                 'disabled': svc.disabled, 'forced_down': svc.forced_down}
 
@@ -160,10 +161,8 @@ class ConductorManager:
         started = time.monotonic()
         hosts = list(aggregate['hosts'])
         self.notifier.cache_images(context, aggregate, 'start')
-        db_api.precache_request_set_status(context, request_uuid, 'running',
-                                           conductor=CONF.host)
-        services = {svc.host: svc for svc in db_api.service_get_by_hosts(
-            context, hosts, compute_rpcapi.BINARY)}
+        precache_db.set_status(request_uuid, 'running', conductor=CONF.host)
+        services = {svc.host: svc for svc in hosts_db.get_many(hosts)}
         tally = Tally(total=len(hosts))
         LOG.info('Preparing to request pre-caching of image(s) %s on %d '
                  'hosts (request %s).', image_ids, len(hosts), request_uuid)
@@ -220,8 +219,8 @@ class ConductorManager:
                      host_status, images, detail):
         index = tally.record(images, host_status)
         try:
-            db_api.precache_host_result_save(context, request_uuid, host,
-                                             host_status, images, detail)
+            precache_db.save_host_result(request_uuid, host, host_status,
+                                         images, detail)
         except Exception:
             LOG.exception('Could not record the pre-cache result of %s for '
                           'request %s', host, request_uuid)
@@ -246,8 +245,7 @@ class ConductorManager:
         status = 'complete' if not (tally.errors or tally.unsupported or
                                     tally.skipped_hosts) else 'partial'
         try:
-            db_api.precache_request_set_status(context, request_uuid, status,
-                                               finished=True)
+            precache_db.set_status(request_uuid, status, finished=True)
         except Exception:
             LOG.exception('Could not record the end of pre-cache request %s',
                           request_uuid)

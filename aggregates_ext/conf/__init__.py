@@ -22,11 +22,12 @@ from aggregates_ext.conf import image
 from aggregates_ext.conf import image_cache
 from aggregates_ext.conf import messaging
 from aggregates_ext.conf import notifications
+from aggregates_ext.conf import nova
 
 CONF = cfg.ConfigOpts()
 
 _MODULES = [default, api, database, notifications, compute, image,
-            glance, image_cache, messaging, host_views]
+            glance, image_cache, messaging, host_views, nova]
 
 
 def register_all(conf):

@@ -11,7 +11,7 @@ def default_connection(state_path):
 
 def register_opts(conf):
     # oslo.db owns the options; the connection default is filled in from
-    # [DEFAULT] state_path at start-up (see aggregates_ext.db.api).
+    # [DEFAULT] state_path at start-up (see aggregates_ext.db.engines).
     db_options.set_defaults(conf)
 
 

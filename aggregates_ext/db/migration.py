@@ -7,7 +7,7 @@ from alembic import config as alembic_config
 from alembic import migration as alembic_migration
 from alembic import script as alembic_script
 
-from aggregates_ext.db import api as db_api
+from aggregates_ext.db import engines
 
 
 def _config(connection):
@@ -23,14 +23,14 @@ def _config(connection):
 
 def upgrade(revision='head'):
     """Bring the configured database to ``revision``."""
-    engine = db_api.get_engine()
+    engine = engines.get_engine()
     with engine.begin() as connection:
         alembic_command.upgrade(_config(connection), revision)
 
 
 def version():
     """The revision the configured database is at, or None."""
-    engine = db_api.get_engine()
+    engine = engines.get_engine()
     with engine.connect() as connection:
         return alembic_migration.MigrationContext.configure(
             connection).get_current_revision()

@@ -38,7 +38,7 @@ class Aggregate(TimestampMixin, Base):
 
     id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
     uuid = sa.Column(sa.String(36))
-    # Unique under case folding: the service's rule (db/api.py), with a
+    # Unique under case folding: the service's rule (db/aggregates.py), with a
     # binary collation on MySQL so that the engine adds no rule of its own.
     name = sa.Column(sa.String(255))
     # Hosts and metadata are loaded in one extra query each for any number

@@ -12,7 +12,8 @@ import webob
 
 from aggregates_ext.api import app as api_app
 from aggregates_ext import conf
-from aggregates_ext.db import api as db_api
+from aggregates_ext.db import engines
+from aggregates_ext.db import hosts as hosts_db
 from aggregates_ext.db import migration
 from aggregates_ext import notifications
 from aggregates_ext import policy
@@ -33,9 +34,9 @@ class Database(fixtures.Fixture):
         state = self.useFixture(fixtures.TempDir()).path
         CONF.set_override('state_path', state)
         CONF.set_override('connection', self.connection, group='database')
-        self.url = db_api.configure(CONF)
+        self.url = engines.configure(CONF)
         migration.upgrade()
-        self.addCleanup(db_api.reset)
+        self.addCleanup(engines.reset)
 
 
 class Notifications(fixtures.Fixture):
@@ -99,8 +100,8 @@ class API(fixtures.Fixture):
 
 
 def register_host(host, binary='aggregates-ext-compute', **values):
-    return db_api.service_create(None, host, binary,
-                                 topic='aggregates-ext-compute', **values)
+    return hosts_db.create(host, binary, topic='aggregates-ext-compute',
+                           **values)
 
 
 def tmpdir():

@@ -35,7 +35,10 @@ from oslo_log import log as logging  # noqa: E402
 from aggregates_ext.compute.image_cache import libvirt  # noqa: E402
 from aggregates_ext import conf  # noqa: E402
 from aggregates_ext import context as ctx_module  # noqa: E402
-from aggregates_ext.db import api as db_api  # noqa: E402
+from aggregates_ext.db import aggregates as agg_db  # noqa: E402
+from aggregates_ext.db import engines  # noqa: E402
+from aggregates_ext.db import hosts as hosts_db  # noqa: E402
+from aggregates_ext.db import precache as precache_db  # noqa: E402
 from aggregates_ext.image import glance as glance_image  # noqa: E402
 from aggregates_ext import precache  # noqa: E402
 from aggregates_ext import rpc  # noqa: E402
@@ -107,8 +110,8 @@ class Bench(object):
         # This process: the API side (PrecacheAPI) and the in-process agent.
         logging.register_options(CONF)
         CONF(['--config-file', self.conf_path], project='aggregates-ext')
-        db_api.configure(CONF)
-        self.stack.callback(db_api.reset)
+        engines.configure(CONF)
+        self.stack.callback(engines.reset)
         rpc.init(CONF)
         self.stack.callback(rpc.cleanup)
 
@@ -154,8 +157,7 @@ class Bench(object):
         def registered():
             for proc in procs:
                 proc.check_alive()
-            found = db_api.service_get_by_hosts(None, hosts,
-                                                'aggregates-ext-compute')
+            found = hosts_db.get_many(hosts)
             return len(found) == len(hosts)
         ps.wait_for(registered, 300, interval=0.2,
                     what='%d agents to register' % len(hosts))
@@ -178,7 +180,7 @@ class Bench(object):
         req = api.cache_images(admin_context(), aggregate_id, [image_id])
 
         def finished():
-            r = db_api.precache_request_get(None, req.uuid)
+            r = precache_db.get_request(req.uuid)
             return r if r.finished_at else None
         done = ps.wait_for(finished, timeout, interval=0.02,
                            what='request %s' % req.uuid)
@@ -201,9 +203,9 @@ class Bench(object):
     def fanout(self, n):
         hosts = ['b%02d-%03d' % (n, i) for i in range(n)]
         procs, reg = self.start_agents(hosts)
-        agg = db_api.aggregate_create(None, 'bench-%d' % n)
+        agg = agg_db.create('bench-%d' % n)
         for host in hosts:
-            db_api.aggregate_add_host(None, agg.id, host)
+            agg_db.add_host(agg.id, host)
         image = self.glance.create_image(
             os.urandom(self.args.fanout_image_mb * MiB))
         cold = self.precache(agg.id, image['id'])

@@ -44,7 +44,9 @@ from oslo_utils import timeutils
 import requests
 from testtools import content
 
-from aggregates_ext.db import api as db_api
+from aggregates_ext.db import engines
+from aggregates_ext.db import hosts as hosts_db
+from aggregates_ext.db import precache as precache_db
 from aggregates_ext.tests.functional import services
 
 BIN_DIR = os.path.dirname(os.path.abspath(sys.executable))
@@ -460,13 +462,14 @@ class Deployment(fixtures.Fixture):
 
     def _configure_db_access(self):
         # The test process reads the shared database through the product's
-        # own db api (precache_request_list, service_get_all).
-        db_api.configure(types.SimpleNamespace(
+        # own queries (db.precache, db.hosts).
+        engines.configure(types.SimpleNamespace(
             database=types.SimpleNamespace(
                 connection=self.database.url, max_retries=10,
                 connection_debug=0),
+            nova_database=types.SimpleNamespace(connection=None),
             state_path=self.dir))
-        self.addCleanup(db_api.reset)
+        self.addCleanup(engines.reset)
 
     # -- waiting --------------------------------------------------------------
 
@@ -525,8 +528,8 @@ class Deployment(fixtures.Fixture):
         wait_for(ready, timeout, what='the API to answer')
 
     def services(self):
-        return {s.host: s for s in db_api.service_get_all(
-            None, binary='aggregates-ext-compute')}
+        return {s.host: s for s in hosts_db.get_all(
+            binary=hosts_db.COMPUTE_BINARY)}
 
     def seconds_since_heartbeat(self, host):
         svc = self.services().get(host)
@@ -554,7 +557,7 @@ class Deployment(fixtures.Fixture):
         wait_for(down, timeout, what='%s to count as down' % host)
 
     def requests_of(self, aggregate_id):
-        return db_api.precache_request_list(None, aggregate_id=aggregate_id)
+        return precache_db.list_requests(aggregate_id=aggregate_id)
 
     def wait_requests_finished(self, aggregate_id, count=1, timeout=90):
         """The aggregate's ``count`` requests, once all have finished."""

@@ -20,7 +20,7 @@ import testtools
 
 from aggregates_ext.cmd import status
 from aggregates_ext import conf
-from aggregates_ext.db import api as db_api
+from aggregates_ext.db import engines
 from aggregates_ext.db import migration
 from aggregates_ext.tests import fixtures as ae_fixtures
 
@@ -79,8 +79,8 @@ class TestDatabaseCheck(StatusTestCase):
 
     def test_database_not_synced_failure_names_db_sync(self):
         CONF.set_override('state_path', self.dir)
-        db_api.configure(CONF)
-        self.addCleanup(db_api.reset)
+        engines.configure(CONF)
+        self.addCleanup(engines.reset)
         self.assertResult(FAILURE, self.checks._check_database(),
                           'this release needs %s' % migration.head(),
                           'aggregates-ext-manage db sync')
@@ -88,8 +88,8 @@ class TestDatabaseCheck(StatusTestCase):
     def test_database_unreachable_failure_names_connection(self):
         CONF.set_override('connection', 'sqlite:////nonexistent/dir/a.db',
                           group='database')
-        db_api.configure(CONF)
-        self.addCleanup(db_api.reset)
+        engines.configure(CONF)
+        self.addCleanup(engines.reset)
         self.assertResult(FAILURE, self.checks._check_database(),
                           'cannot open the database', '[database] connection')
 
@@ -257,9 +257,9 @@ class TestComputeAgentsCheck(StatusTestCase):
                           '1 of 2 compute agents are down: compute-1')
 
     def test_unsynced_database_failure(self):
-        db_api.reset()
+        engines.reset()
         CONF.set_override('state_path', self.dir)
-        db_api.configure(CONF)
+        engines.configure(CONF)
         self.assertResult(FAILURE, self.checks._check_compute_agents(),
                           'Cannot read the host registry',
                           'aggregates-ext-manage db sync')

@@ -13,7 +13,9 @@ import fixtures
 
 from aggregates_ext import allinone
 from aggregates_ext.conductor import manager as conductor_manager
-from aggregates_ext.db import api as db_api
+from aggregates_ext.db import aggregates as agg_db
+from aggregates_ext.db import hosts as hosts_db
+from aggregates_ext.db import precache as precache_db
 from aggregates_ext.tests.unit.api import base
 
 IMAGE_ID = '6a1f2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b'
@@ -58,7 +60,7 @@ class PrecacheTestCase(base.APITestCase):
     def wait_for_request(self, agg_id, timeout=30):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            reqs = db_api.precache_request_list(None, aggregate_id=agg_id)
+            reqs = precache_db.list_requests(aggregate_id=agg_id)
             if reqs and reqs[-1].finished_at is not None:
                 return reqs[-1]
             time.sleep(0.05)
@@ -131,8 +133,7 @@ class TestPrecacheFlow(PrecacheTestCase):
 
     def test_down_host_is_skipped(self):
         agg = self.aggregate_with(self.cloud.agent_names[:2])
-        db_api.service_update(None, 'compute-1', 'aggregates-ext-compute',
-                              forced_down=True)
+        hosts_db.update('compute-1', forced_down=True)
         self.precache(agg['id'], [IMAGE_ID])
         request = self.wait_for_request(agg['id'])
         self.assertEqual('partial', request.status)
@@ -173,24 +174,20 @@ class TestConductorRestart(PrecacheTestCase):
     def test_requests_left_running_are_marked_interrupted(self):
         from aggregates_ext import service
         agg = self.create('agg-r')
-        request = db_api.precache_request_create(
-            None, db_api.aggregate_get(None, agg['id']), [IMAGE_ID])
-        db_api.precache_request_set_status(None, request.uuid, 'running',
-                                           conductor='conductor-9')
-        other = db_api.precache_request_create(
-            None, db_api.aggregate_get(None, agg['id']), [IMAGE_ID])
-        db_api.precache_request_set_status(None, other.uuid, 'running',
-                                           conductor='conductor-8')
+        request = precache_db.create_request(agg_db.get(agg['id']), [IMAGE_ID])
+        precache_db.set_status(request.uuid, 'running',
+                               conductor='conductor-9')
+        other = precache_db.create_request(agg_db.get(agg['id']), [IMAGE_ID])
+        precache_db.set_status(other.uuid, 'running',
+                               conductor='conductor-8')
         conductor = service.ConductorService(host='conductor-9')
         conductor.start()
         self.addCleanup(conductor.stop)
-        self.assertEqual('interrupted', db_api.precache_request_get(
-            None, request.uuid).status)
-        self.assertIsNotNone(db_api.precache_request_get(
-            None, request.uuid).finished_at)
+        self.assertEqual('interrupted',
+                         precache_db.get_request(request.uuid).status)
+        self.assertIsNotNone(precache_db.get_request(request.uuid).finished_at)
         # Another conductor's request is not this one's to judge.
-        self.assertEqual('running', db_api.precache_request_get(
-            None, other.uuid).status)
+        self.assertEqual('running', precache_db.get_request(other.uuid).status)
 
 
 class TestPrecacheAPIErrors(PrecacheTestCase):
@@ -214,7 +211,7 @@ class TestPrecacheAPIErrors(PrecacheTestCase):
         agg = self.create()
         resp = self.precache(agg['id'], [IMAGE_ID, OTHER_ID])
         self.assertFault(resp, 400, 'Image %s could not be found.' % OTHER_ID)
-        self.assertEqual([], db_api.precache_request_list(None))
+        self.assertEqual([], precache_db.list_requests())
 
     def test_below_2_81_404(self):
         agg = self.create()

@@ -1,7 +1,7 @@
 """Rules that hold under concurrency: a lock row, one folding rule.
 
 Names and metadata keys are unique without regard to case by Python's
-case folding on every engine, checked under row locks (db/api.py).  The
+case folding on every engine, checked under row locks (db/aggregates.py).  The
 engines' own rules that disagree with it go:
 
 * the unique index on ``lower(name)`` (SQLite, PostgreSQL): lower() is

@@ -19,7 +19,7 @@ from tempest.lib.services.compute import services_client
 
 from aggregates_ext.api import microversion
 from aggregates_ext.conf import opts
-from aggregates_ext.db import api as db_api
+from aggregates_ext.db import hosts as hosts_db
 from aggregates_ext import policies
 from aggregates_ext.tests import fixtures as agg_fixtures
 from aggregates_ext.tests.unit.api import base
@@ -197,7 +197,7 @@ class TestServices(HostViewsTestCase):
         self.register('c1', last_seen_up=self.now - datetime.timedelta(
             days=1))
         self.assertEqual('down', self.services()[0]['state'])
-        db_api.service_report(None, 'c1', 'aggregates-ext-compute',
+        hosts_db.report('c1', 'aggregates-ext-compute',
                               'aggregates-ext-compute', 1)
         (service,) = self.services()
         self.assertEqual('up', service['state'])
@@ -344,7 +344,7 @@ class TestHypervisors(HostViewsTestCase):
         }, hypervisor)
 
     def test_hypervisor_version_is_the_agent_version(self):
-        db_api.service_report(None, 'c1', 'aggregates-ext-compute',
+        hosts_db.report('c1', 'aggregates-ext-compute',
                               'aggregates-ext-compute', 7)
         (hypervisor,) = self.hypervisors(detail=True)['hypervisors']
         self.assertEqual(7, hypervisor['hypervisor_version'])

@@ -2,7 +2,8 @@
 
 import sqlalchemy as sa
 
-from aggregates_ext.db import api as db_api
+from aggregates_ext.db import aggregates as agg_db
+from aggregates_ext.db import engines
 from aggregates_ext.tests.unit.api import base
 
 
@@ -30,17 +31,17 @@ def populate(test, aggregates, hosts, keys):
     for h in range(hosts):
         test.register_host('host-%d' % h)
     for a in range(aggregates):
-        agg = db_api.aggregate_create(None, 'agg-%d' % a)
-        db_api.aggregate_update(None, agg.id, set_metadata={
+        agg = agg_db.create('agg-%d' % a)
+        agg_db.update(agg.id, set_metadata={
             'key-%d' % k: 'v' for k in range(keys)})
         for h in range(hosts):
-            db_api.aggregate_add_host(None, agg.id, 'host-%d' % h)
+            agg_db.add_host(agg.id, 'host-%d' % h)
 
 
 class TestQueryCount(base.APITestCase):
 
     def count(self, method, path):
-        with QueryCounter(db_api.get_engine()) as counter:
+        with QueryCounter(engines.get_engine()) as counter:
             resp = self.req(method, path)
         self.assertEqual(200, resp.status_int)
         return counter.count
@@ -48,11 +49,11 @@ class TestQueryCount(base.APITestCase):
     def test_list_query_count_does_not_grow_with_aggregates(self):
         populate(self, 1, 2, 2)
         one = self.count('GET', '/os-aggregates')
-        populate_more = [db_api.aggregate_create(None, 'more-%d' % i)
+        populate_more = [agg_db.create('more-%d' % i)
                          for i in range(20)]
         for agg in populate_more:
-            db_api.aggregate_add_host(None, agg.id, 'host-0')
-            db_api.aggregate_update(None, agg.id, set_metadata={'k': 'v'})
+            agg_db.add_host(agg.id, 'host-0')
+            agg_db.update(agg.id, set_metadata={'k': 'v'})
         many = self.count('GET', '/os-aggregates')
         self.assertEqual(one, many)
         self.assertEqual(3, many)

@@ -10,17 +10,19 @@ import testtools
 WRITER = r'''
 import sys
 from aggregates_ext import conf
-from aggregates_ext.db import api as db_api
+from aggregates_ext.db import aggregates as agg_db
+from aggregates_ext.db import engines
+from aggregates_ext.db import hosts as hosts_db
 CONF = conf.CONF
 CONF([], project='aggregates-ext', default_config_files=[])
 CONF.set_override('state_path', sys.argv[1])
-db_api.configure(CONF)
+engines.configure(CONF)
 me = sys.argv[2]
 for i in range(40):
-    db_api.service_report(None, '%s-host' % me, 'b', 't', 1)
-    agg = db_api.aggregate_create(None, '%s-%d' % (me, i))
-    db_api.aggregate_update(None, agg.id, set_metadata={'k': str(i)})
-    db_api.aggregate_delete(None, agg.id)
+    hosts_db.report('%s-host' % me, 'b', 't', 1)
+    agg = agg_db.create('%s-%d' % (me, i))
+    agg_db.update(agg.id, set_metadata={'k': str(i)})
+    agg_db.delete(agg.id)
 print('ok')
 '''
 
@@ -32,10 +34,10 @@ class TestSQLiteAcrossProcesses(testtools.TestCase):
         subprocess.run([sys.executable, '-c',
                         'import sys\n'
                         'from aggregates_ext import conf\n'
-                        'from aggregates_ext.db import api, migration\n'
+                        'from aggregates_ext.db import engines, migration\n'
                         'conf.CONF([], project="x", default_config_files=[])\n'
                         'conf.CONF.set_override("state_path", sys.argv[1])\n'
-                        'api.configure(conf.CONF)\n'
+                        'engines.configure(conf.CONF)\n'
                         'migration.upgrade()\n', state],
                        check=True, capture_output=True)
         procs = [subprocess.Popen([sys.executable, '-c', WRITER, state,

@@ -1,0 +1,206 @@
+"""Database engines and transactions: ours, and Nova's in Nova mode.
+
+``[database] connection`` is this service's own database (the host
+registry, pre-cache requests, locks; and the aggregates unless Nova's are
+used).  With ``[nova_database] connection`` set, the aggregate tables are
+those of Nova's API database (``aggregates_writer``/``aggregates_reader``
+go there) and Nova's cell databases are read through ``cell_engine``.
+
+Writers on SQLite take turns across threads and processes (oslo.
+concurrency's external lock next to the database file): two deferred
+SQLite transactions that both read and then write would otherwise
+deadlock, which SQLite answers at once with "database is locked".
+"""
+
+import contextlib
+import os
+import threading
+
+from oslo_concurrency import lockutils
+from oslo_db.sqlalchemy import enginefacade
+from oslo_db.sqlalchemy import engines as oslo_engines
+import sqlalchemy as sa
+
+_state = threading.local()
+
+
+class _Database:
+    """One database: its enginefacade and how its writers take turns."""
+
+    def __init__(self):
+        self.context_manager = enginefacade.transaction_context()
+        self.sqlite_lock_dir = None
+        self.configured = False
+
+    def configure(self, connection, conf):
+        self.sqlite_lock_dir = None
+        if connection.startswith('sqlite'):
+            self.context_manager.append_on_engine_create(_sqlite_pragmas)
+            database = sa.engine.make_url(connection).database
+            if database and database != ':memory:':
+                self.sqlite_lock_dir = os.path.dirname(
+                    os.path.abspath(database))
+                self.sqlite_lock_name = (
+                    os.path.basename(database) + '.writer')
+        elif connection.startswith('mysql'):
+            self.context_manager.append_on_engine_create(
+                _mysql_read_committed)
+        self.context_manager.configure(
+            connection=connection, sqlite_fk=True,
+            max_retries=conf.database.max_retries,
+            connection_debug=conf.database.connection_debug)
+        self.configured = True
+
+    def dispose(self):
+        try:
+            self.context_manager.dispose_pool()
+        except Exception:
+            pass
+
+    @contextlib.contextmanager
+    def writer(self):
+        with self._writers_take_turns():
+            # A context of its own per transaction: the enginefacade keeps
+            # its state on the context, and a write to our database may run
+            # inside one to Nova's.
+            with self.context_manager.writer.using(_Ctx()) as session:
+                yield session
+
+    def reader(self):
+        return self.context_manager.reader.using(_Ctx())
+
+    @contextlib.contextmanager
+    def _writers_take_turns(self):
+        """On a SQLite file: one writer at a time on the machine.
+
+        Taken once per thread however deep writers nest: the process's
+        POSIX lock would be released by the first unlock.
+        """
+        held = getattr(_state, 'held', None)
+        if self.sqlite_lock_dir is None or held is self:
+            yield
+            return
+        with lockutils.lock(self.sqlite_lock_name, external=True,
+                            lock_path=self.sqlite_lock_dir):
+            _state.held = self
+            try:
+                yield
+            finally:
+                _state.held = None
+
+
+_own = _Database()
+_nova = None
+_cells = {}
+_cells_lock = threading.Lock()
+
+
+def configure(conf):
+    """Point the engines at ``[database]`` (and ``[nova_database]``).
+
+    An unset ``[database] connection`` means the embedded default, a SQLite
+    file under ``[DEFAULT] state_path``.
+    """
+    global _own, _nova
+    connection = conf.database.connection
+    if not connection:
+        os.makedirs(conf.state_path, exist_ok=True)
+        connection = 'sqlite:///' + os.path.join(
+            conf.state_path, 'aggregates-ext.sqlite')
+    reset()
+    _own = _Database()
+    _own.configure(connection, conf)
+    if conf.nova_database.connection:
+        _nova = _Database()
+        _nova.configure(conf.nova_database.connection, conf)
+    return connection
+
+
+def reset():
+    """Forget the engines (tests and in-process restarts)."""
+    global _nova
+    _own.dispose()
+    if _nova is not None:
+        _nova.dispose()
+    _nova = None
+    with _cells_lock:
+        for engine in _cells.values():
+            engine.dispose()
+        _cells.clear()
+
+
+def get_engine():
+    """The engine of this service's own database."""
+    return _own.context_manager.writer.get_engine()
+
+
+def writer():
+    """A write transaction on this service's own database."""
+    return _own.writer()
+
+
+def reader():
+    """A read transaction on this service's own database."""
+    return _own.reader()
+
+
+def nova_mode():
+    """Whether the aggregates are Nova's (``[nova_database]`` is set)."""
+    return _nova is not None
+
+
+def aggregates_writer():
+    """A write transaction where the aggregate tables live."""
+    return (_nova or _own).writer()
+
+
+def aggregates_reader():
+    return (_nova or _own).reader()
+
+
+def nova_engine():
+    """The engine of Nova's API database (Nova mode only)."""
+    return _nova.context_manager.writer.get_engine()
+
+
+def cell_engine(connection):
+    """A pooled engine for a Nova cell database, made once per URL."""
+    with _cells_lock:
+        engine = _cells.get(connection)
+        if engine is None:
+            engine = oslo_engines.create_engine(connection, max_retries=0)
+            _cells[connection] = engine
+        return engine
+
+
+class _Ctx:
+    """A bare object for the enginefacade to keep a transaction on."""
+
+
+def _mysql_read_committed(engine):
+    """READ COMMITTED, as on PostgreSQL: reads see the latest commit.
+
+    InnoDB's default REPEATABLE READ would answer a rule's read, made
+    after the row lock it waited for, from the snapshot the transaction
+    took before the wait (see ``db/aggregates.py``).
+    """
+    @sa.event.listens_for(engine, 'connect')
+    def _connect(dbapi_connection, record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute('SET SESSION TRANSACTION ISOLATION LEVEL '
+                       'READ COMMITTED')
+        cursor.close()
+
+    # oslo.db opened a connection to test the engine before this hook ran;
+    # drop it, so that every connection the pool hands out has the setting.
+    engine.dispose()
+
+
+def _sqlite_pragmas(engine):
+    """WAL and a busy timeout: readers never wait, a writer waits its turn."""
+    @sa.event.listens_for(engine, 'connect')
+    def _connect(dbapi_connection, record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute('PRAGMA busy_timeout = 30000')
+        cursor.execute('PRAGMA journal_mode = WAL')
+        cursor.close()
