@@ -6,18 +6,25 @@ race (see ``db/aggregates.py``), so a request that breaks a rule changes
 nothing.  (Nova commits a PUT's rename before it checks the availability
 zone; we do not.)  Notifications go out after the commit.
 
-This service has no instances, so Nova's rules that look at instances on a
-host (moving a host with instances between availability zones, changing the
-zone of hosts with instances) can never fire here.
+In Nova mode (``[nova_database] connection``) the aggregates are Nova's
+own rows; hosts are Nova's compute services, Nova's rules about the
+instances on them apply (``nova/rules.py``), and every committed change is
+passed on to Nova's schedulers, Placement and nova-api's zone cache
+(``nova/sync.py``).  Otherwise there are no instances, and those rules
+never fire.
 """
 
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
 from aggregates_ext.db import aggregates as agg_db
+from aggregates_ext.db import engines
 from aggregates_ext.db import hosts as hosts_db
+from aggregates_ext.db import nova as nova_db
 from aggregates_ext import exception
 from aggregates_ext import notifications
+from aggregates_ext.nova import rules as nova_rules
+from aggregates_ext.nova import sync
 
 LOG = logging.getLogger(__name__)
 
@@ -73,6 +80,7 @@ class AggregateAPI:
         agg = agg_db.create(name, metadata, uuid=uuid)
         self.notifier.aggregate_create_start(context, uuid, name, metadata)
         self.notifier.aggregate_action(context, agg, 'create', 'end')
+        sync.changed(context, agg, zone_changed=bool(availability_zone))
         return agg
 
     def update(self, context, aggregate_id, name=None, az_given=False,
@@ -86,6 +94,10 @@ class AggregateAPI:
                 _check_az_conflicts(session, agg, agg.hosts,
                                     availability_zone,
                                     exception.InvalidAggregateActionUpdate)
+                if engines.nova_mode():
+                    nova_rules.check_zone_change(
+                        agg, availability_zone,
+                        exception.InvalidAggregateActionUpdate)
 
         metadata = {AZ_KEY: availability_zone} if az_given else None
         before, agg = agg_db.update(aggregate_id, name=name,
@@ -104,6 +116,7 @@ class AggregateAPI:
         if az_given:
             self.notifier.aggregate_action(context, agg, 'update_metadata',
                                            'end')
+        sync.changed(context, agg, zone_changed=az_given)
         return agg
 
     def set_metadata(self, context, aggregate_id, metadata):
@@ -121,10 +134,15 @@ class AggregateAPI:
                 _check_az_conflicts(
                     session, agg, agg.hosts, metadata[AZ_KEY],
                     exception.InvalidAggregateActionUpdateMeta)
+                if engines.nova_mode():
+                    nova_rules.check_zone_change(
+                        agg, metadata[AZ_KEY],
+                        exception.InvalidAggregateActionUpdateMeta)
 
         before, agg = agg_db.update(aggregate_id, set_metadata=metadata,
                                     check=check)
         self._announce(context, 'update_metadata', before, agg)
+        sync.changed(context, agg, zone_changed=AZ_KEY in metadata)
         return agg
 
     def delete(self, context, aggregate_id):
@@ -136,10 +154,17 @@ class AggregateAPI:
 
         before = agg_db.delete(aggregate_id, check=check)
         self._announce(context, 'delete', before, before)
+        sync.deleted(context, before)
         return before
 
     def _get_compute_host(self, context, host):
-        """The registered compute host named exactly ``host``."""
+        """The compute host named exactly ``host``.
+
+        Our agent registry, or in Nova mode Nova's own compute services,
+        found as Nova finds them.
+        """
+        if engines.nova_mode():
+            return nova_db.compute_service(host)
         svc = hosts_db.get(host, COMPUTE_BINARY)
         # The lookup may be case-insensitive (MySQL); the name must not.
         if svc is None or svc.host != host:
@@ -152,7 +177,7 @@ class AggregateAPI:
         The host is checked before the aggregate, as on Nova, so an unknown
         host is reported even when the aggregate does not exist either.
         """
-        self._get_compute_host(context, host)
+        service = self._get_compute_host(context, host)
 
         def check(session, agg):
             az = agg.metadata_dict.get(AZ_KEY)
@@ -162,16 +187,27 @@ class AggregateAPI:
                                     exception.InvalidAggregateActionAdd)
                 _check_az_conflicts(session, agg, [host], az,
                                     exception.InvalidAggregateActionAdd)
+            if engines.nova_mode():
+                nova_rules.check_add(session, agg, host, service)
 
         before, agg = agg_db.add_host(aggregate_id, host, check=check)
         self._announce(context, 'add_host', before, agg)
+        sync.host_added(context, agg, host, service)
         return agg
 
     def remove_host(self, context, aggregate_id, host):
         """Remove a compute host from an aggregate."""
-        self._get_compute_host(context, host)
-        before, agg = agg_db.remove_host(aggregate_id, host)
+        service = self._get_compute_host(context, host)
+
+        def check(session, agg):
+            # Before membership is known, as on Nova: a non-member with
+            # instances in another zone is refused with the move message.
+            if engines.nova_mode():
+                nova_rules.check_remove(session, agg, host, service)
+
+        before, agg = agg_db.remove_host(aggregate_id, host, check=check)
         self._announce(context, 'remove_host', before, agg)
+        sync.host_removed(context, agg, before, service)
         return agg
 
     def _announce(self, context, action, before, after):

@@ -56,6 +56,24 @@ class ComputeHostNotFound(NotFound):
     msg_fmt = 'Compute host %(host)s could not be found.'
 
 
+class ComputeHostNotUnique(Conflict):
+    # Nova answers 500 (ServiceNotUnique is not an expected error there).
+    msg_fmt = ('Compute host %(host)s has a compute service in more than '
+               'one cell and no host mapping.')
+
+
+class NovaRPCPinned(AggregatesExtException):
+    msg_fmt = ('The compute RPC version pin %(version)s does not allow '
+               'cache_images (5.4 or later): see [nova] '
+               'compute_version_cap.')
+
+
+class PlacementUpdateConflict(Conflict):
+    msg_fmt = ('Placement kept changing resource provider %(provider)s '
+               'while aggregate %(aggregate)s was being removed from it; '
+               'try again.')
+
+
 class InvalidAggregateAction(Invalid):
     msg_fmt = ('Cannot %(action)s aggregate %(aggregate_id)s. '
                'Reason: %(reason)s.')

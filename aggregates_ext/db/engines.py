@@ -41,7 +41,7 @@ class _Database:
                 self.sqlite_lock_dir = os.path.dirname(
                     os.path.abspath(database))
                 self.sqlite_lock_name = (
-                    os.path.basename(database) + '.writer')
+                    os.path.basename(database) + '.lock')
         elif connection.startswith('mysql'):
             self.context_manager.append_on_engine_create(
                 _mysql_read_committed)

@@ -127,7 +127,7 @@ class AggregatesController:
 
     @wsgi.expected_errors({exception.AggregateNotFound: 404,
                            exception.ComputeHostNotFound: 404,
-                           exception.AggregateHostExists: 409,
+                           exception.Conflict: 409,
                            exception.InvalidAggregateAction: 409})
     @validation.schema(schema.add_host)
     @validation.response_body_schema(schema.show_response,
@@ -144,6 +144,7 @@ class AggregatesController:
         return wsgi.Result(view.show(req, agg))
 
     @wsgi.expected_errors({exception.NotFound: 404,
+                           exception.Conflict: 409,
                            exception.InvalidAggregateAction: 409})
     @validation.schema(schema.remove_host)
     @validation.response_body_schema(schema.show_response,

@@ -1,0 +1,157 @@
+"""Placement's aggregate membership, mirrored as nova-api mirrors it.
+
+A boot that names an availability zone becomes a Placement query
+``member_of=in:<aggregate uuid>``: without the mirror a zone made here
+would not steer scheduling at all.  ``add_host``/``remove_host`` put the
+host's compute node resource provider into (or out of) the Placement
+aggregate of the same uuid, with the provider generation and a retry on a
+concurrent update; ``sync`` repairs drift the way ``nova-manage placement
+sync_aggregates`` does.
+"""
+
+import threading
+
+from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1 import loading as ks_loading
+from oslo_log import log as logging
+
+from aggregates_ext import conf
+from aggregates_ext import exception
+
+LOG = logging.getLogger(__name__)
+CONF = conf.CONF
+GROUP = 'placement'
+# Provider aggregates with generations.
+MICROVERSION = '1.19'
+ATTEMPTS = 4
+
+
+class ProviderNotFound(Exception):
+    pass
+
+
+class MirrorFailed(Exception):
+    """A Placement answer that leaves the mirror as it was."""
+
+
+class Placement:
+    """The Placement API through ``[placement]``'s keystoneauth options."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._adapter = None
+
+    @staticmethod
+    def enabled():
+        return bool(CONF.placement.auth_type)
+
+    def adapter(self):
+        with self._lock:
+            if self._adapter is None:
+                auth = ks_loading.load_auth_from_conf_options(CONF, GROUP)
+                session = ks_loading.load_session_from_conf_options(
+                    CONF, GROUP, auth=auth)
+                self._adapter = ks_loading.load_adapter_from_conf_options(
+                    CONF, GROUP, session=session, auth=auth)
+            return self._adapter
+
+    def _call(self, method, path, **kwargs):
+        return self.adapter().request(
+            path, method, raise_exc=False, microversion=MICROVERSION,
+            global_request_id=kwargs.pop('request_id', None), **kwargs)
+
+    def provider(self, name):
+        """The uuid of the resource provider named ``name``."""
+        resp = self._call('GET', '/resource_providers',
+                          params={'name': name})
+        if resp.status_code != 200:
+            raise MirrorFailed('GET /resource_providers?name=%s: %d'
+                               % (name, resp.status_code))
+        found = resp.json().get('resource_providers') or []
+        if not found:
+            raise ProviderNotFound(name)
+        return found[0]['uuid']
+
+    def _aggregates(self, rp_uuid):
+        resp = self._call('GET', '/resource_providers/%s/aggregates'
+                          % rp_uuid)
+        if resp.status_code == 404:
+            raise ProviderNotFound(rp_uuid)
+        if resp.status_code != 200:
+            raise MirrorFailed('GET aggregates of %s: %d'
+                               % (rp_uuid, resp.status_code))
+        body = resp.json()
+        return set(body['aggregates']), body['resource_provider_generation']
+
+    def _change(self, rp_uuid, change):
+        """Apply ``change(aggregates)`` with the generation; retry races.
+
+        :returns: True when the provider's aggregates changed
+        :raises PlacementUpdateConflict: still racing after ATTEMPTS
+        """
+        for _attempt in range(ATTEMPTS):
+            current, generation = self._aggregates(rp_uuid)
+            wanted = change(set(current))
+            if wanted == current:
+                return False
+            resp = self._call(
+                'PUT', '/resource_providers/%s/aggregates' % rp_uuid,
+                json={'aggregates': sorted(wanted),
+                      'resource_provider_generation': generation})
+            if resp.status_code == 200:
+                return True
+            if resp.status_code != 409:
+                raise MirrorFailed('PUT aggregates of %s: %d %s' % (
+                    rp_uuid, resp.status_code, resp.text[:200]))
+        raise exception.PlacementUpdateConflict(provider=rp_uuid,
+                                                aggregate='')
+
+    def add(self, node_name, aggregate_uuid):
+        rp = self.provider(node_name)
+        return self._change(rp, lambda aggs: aggs | {aggregate_uuid})
+
+    def remove(self, node_name, aggregate_uuid):
+        rp = self.provider(node_name)
+        try:
+            return self._change(rp, lambda aggs: aggs - {aggregate_uuid})
+        except exception.PlacementUpdateConflict:
+            raise exception.PlacementUpdateConflict(
+                provider=rp, aggregate=aggregate_uuid)
+
+
+_placement = Placement()
+
+
+def get():
+    return _placement
+
+
+def mirror_add(node_name, aggregate_uuid):
+    """Put the node into the aggregate; a failure is logged, as in Nova."""
+    if not _placement.enabled():
+        return
+    try:
+        _placement.add(node_name, aggregate_uuid)
+    except (ProviderNotFound, MirrorFailed,
+            exception.PlacementUpdateConflict,
+            ks_exc.ClientException) as exc:
+        LOG.warning('Failed to associate %s with a placement aggregate: '
+                    '%s. This may be corrected after running '
+                    'aggregates-ext-manage placement sync_aggregates.',
+                    node_name, exc)
+
+
+def mirror_remove(node_name, aggregate_uuid):
+    """Take the node out of the aggregate; a failure is logged."""
+    if not _placement.enabled():
+        return
+    try:
+        _placement.remove(node_name, aggregate_uuid)
+    except ProviderNotFound as exc:
+        LOG.warning('Failed to remove association of %s with a placement '
+                    'aggregate: %s.', node_name, exc)
+    except (MirrorFailed, exception.PlacementUpdateConflict,
+            ks_exc.ClientException) as exc:
+        LOG.warning('Failed to remove %s from placement aggregate %s: %s. '
+                    'Run aggregates-ext-manage placement sync_aggregates.',
+                    node_name, aggregate_uuid, exc)
