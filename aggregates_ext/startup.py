@@ -27,6 +27,8 @@ AUTHTOKEN_GROUP = 'keystone_authtoken'
 # Whether logging goes to a file: then a start-up error is logged there
 # too, not only printed.
 _log_to_file = False
+# Whether prepare_embedded already ran in this process.
+_embedded = False
 
 
 class StartupError(Exception):
@@ -63,6 +65,56 @@ def check_database():
         raise StartupError(
             'the database schema is at revision %s, this release needs %s: '
             'run "aggregates-ext-manage db sync"' % (current or 'none', head))
+
+
+def check_nova_database():
+    """In Nova mode, Nova's API database answers, at a schema we know."""
+    from aggregates_ext.db import nova as nova_db
+    if not engines.nova_mode():
+        return
+    try:
+        revision = nova_db.api_revision()
+    except Exception as exc:
+        raise StartupError(
+            "cannot open Nova's API database %s: %s; check [nova_database] "
+            'connection' % (_safe_db_url(CONF.nova_database.connection),
+                            _first_line(exc)))
+    if revision not in nova_db.SUPPORTED_API_REVISIONS:
+        raise StartupError(
+            "Nova's API database is at schema revision %s; this release "
+            'works with %s (Nova 2024.1 to 34): check [nova_database] '
+            'connection' % (revision or 'none',
+                            ', '.join(nova_db.SUPPORTED_API_REVISIONS)))
+
+
+def prepare_embedded(config_file):
+    """Set up the API inside another service's process (nova-api).
+
+    Our own configuration object, databases and transports; the host
+    process's logging and authentication are left as they are (its
+    pipeline authenticated the request before our filter sees it), and
+    our loggers write through its logging.
+
+    :raises StartupError: our or Nova's database is not usable; the host
+        process then refuses to load its pipeline and shows the message.
+    """
+    global _embedded
+    if _embedded:
+        return
+    logging.register_options(CONF)
+    CONF([], project=PROJECT, default_config_files=[config_file])
+    engines.configure(CONF)
+    try:
+        check_database()
+        check_nova_database()
+    except StartupError as exc:
+        LOG.error('aggregates-ext filter cannot start: %s', exc)
+        raise
+    from aggregates_ext import notifications
+    from aggregates_ext import rpc
+    rpc.init(CONF)
+    notifications.init(transport=rpc.get_notification_transport())
+    _embedded = True
 
 
 def check_keystone_auth():
@@ -198,6 +250,7 @@ def config_files_from_env():
 
 
 def check_api():
-    """What the API needs before it serves: its database and its auth."""
+    """What the API needs before it serves: its databases and its auth."""
     check_database()
+    check_nova_database()
     check_keystone_auth()

@@ -5,6 +5,7 @@ Every route is registered twice, with and without the optional
 serves gets webob's plain 404, not a fault body: that is what Nova answers.
 """
 
+import os
 import re
 
 import routes as routes_lib
@@ -119,4 +120,16 @@ class AggregatesFilter:
 
 
 def filter_factory(global_conf, **local_conf):
+    """The filter; ``config_file`` in its Paste section loads our config.
+
+    Inside nova-api (Nova mode) the filter is this service's API: its
+    ``config_file`` (or ``$AGGREGATES_EXT_CONFIG_FILE``) sets up the
+    databases, the broker to our conductor and Nova's, and Placement, as
+    ``aggregates-ext-api`` would, without touching the host's logging.
+    """
+    config_file = (local_conf.get('config_file') or
+                   os.environ.get('AGGREGATES_EXT_CONFIG_FILE'))
+    if config_file:
+        from aggregates_ext import startup
+        startup.prepare_embedded(config_file)
     return AggregatesFilter

@@ -9,6 +9,7 @@ domain), then the response headers.
 
 import functools
 
+from oslo_db import exception as db_exc
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
 import webob
@@ -175,6 +176,11 @@ class Resource:
                 400, 'Malformed request URL: not valid UTF-8')
         except exception.PolicyNotAuthorized as exc:
             response = fault.fault_response(403, exc.format_message())
+        except db_exc.DBConnectionError as exc:
+            # Our database or Nova's is down: the request may be repeated.
+            LOG.error('Database unavailable in %s: %s', action, exc)
+            response = fault.fault_response(
+                503, 'The database is unavailable; try again later.')
         except Exception as exc:
             LOG.exception('Unexpected error in %s', action)
             response = fault.fault_response(

@@ -4,6 +4,9 @@
     aggregates-ext-manage db version       print the schema revision
     aggregates-ext-manage precache list    pre-cache requests, newest last
     aggregates-ext-manage precache show ID one request, every host's result
+    aggregates-ext-manage placement sync_aggregates [--verbose]
+                                           Nova mode: repair Placement's
+                                           aggregate membership
 """
 
 import json
@@ -61,6 +64,28 @@ def _precache_show():
     return 0
 
 
+def _placement_sync_aggregates():
+    from aggregates_ext.db import engines
+    from aggregates_ext.nova import placement
+    if not engines.nova_mode():
+        print('Not in Nova mode ([nova_database] connection is unset): '
+              'there is no Placement to sync', file=sys.stderr)
+        return 1
+    if not placement.Placement.enabled():
+        print('[placement] auth_type is not set: Placement cannot be '
+              'reached', file=sys.stderr)
+        return 1
+    lines = []
+    problems = placement.sync(lines.append)
+    if CONF.category.verbose:
+        for line in lines:
+            print(line)
+    print('%d change(s) or problem(s); %d host(s) could not be mirrored'
+          % (len(lines), problems))
+    # As nova-manage: 0 all mirrored, 1 some hosts could not be.
+    return 1 if problems else 0
+
+
 def _add_commands(subparsers):
     db = subparsers.add_parser('db', help='Database schema')
     db_sub = db.add_subparsers(dest='action')
@@ -74,11 +99,21 @@ def _add_commands(subparsers):
     pre_sub.add_parser('list', help='List the requests')
     show = pre_sub.add_parser('show', help="A request's per-host results")
     show.add_argument('request_id')
+    placement = subparsers.add_parser(
+        'placement', help="Placement's aggregate membership (Nova mode)")
+    place_sub = placement.add_subparsers(dest='action')
+    place_sub.required = True
+    sync = place_sub.add_parser(
+        'sync_aggregates', help='Put every member host into its Placement '
+                                'aggregate, take non-members out')
+    sync.add_argument('--verbose', action='store_true',
+                      help='Print every change and problem')
 
 
 _COMMANDS = {('db', 'sync'): _db_sync, ('db', 'version'): _db_version,
              ('precache', 'list'): _precache_list,
-             ('precache', 'show'): _precache_show}
+             ('precache', 'show'): _precache_show,
+             ('placement', 'sync_aggregates'): _placement_sync_aggregates}
 
 
 @startup.main_wrapper('aggregates-ext-manage')

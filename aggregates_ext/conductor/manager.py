@@ -18,11 +18,12 @@ import oslo_messaging as messaging
 from aggregates_ext.compute import manager as compute_manager
 from aggregates_ext.compute import rpcapi as compute_rpcapi
 from aggregates_ext.conductor import rpcapi
+from aggregates_ext.conductor import targets
 from aggregates_ext import conf
 from aggregates_ext.db import hosts as hosts_db
 from aggregates_ext.db import precache as precache_db
 from aggregates_ext import notifications
-from aggregates_ext import servicegroup
+from aggregates_ext.nova import rpc as nova_rpc
 
 LOG = logging.getLogger(__name__)
 CONF = conf.CONF
@@ -120,7 +121,14 @@ class ConductorManager:
 
     def __init__(self, compute_api=None, notifier=None):
         self._compute_api = compute_api
+        self._nova_compute = None
         self._notifier = notifier
+
+    @property
+    def nova_compute(self):
+        if self._nova_compute is None:
+            self._nova_compute = nova_rpc.ComputeCacheImages()
+        return self._nova_compute
 
     @property
     def compute_api(self):
@@ -162,13 +170,13 @@ class ConductorManager:
         hosts = list(aggregate['hosts'])
         self.notifier.cache_images(context, aggregate, 'start')
         precache_db.set_status(request_uuid, 'running', conductor=CONF.host)
-        services = {svc.host: svc for svc in hosts_db.get_many(hosts)}
+        chosen = targets.choose(hosts)
         tally = Tally(total=len(hosts))
         LOG.info('Preparing to request pre-caching of image(s) %s on %d '
                  'hosts (request %s).', image_ids, len(hosts), request_uuid)
         futures = {}
         for host in hosts:
-            if not servicegroup.is_up(services.get(host)):
+            if chosen[host] is None:
                 LOG.info("Skipping image pre-cache request to compute '%s' "
                          "because it is not up", host)
                 self._finish_host(context, request_uuid, aggregate, tally,
@@ -177,7 +185,7 @@ class ConductorManager:
                 continue
             futures[get_executor().submit(
                 self._cache_on_host, context, request_uuid, aggregate,
-                tally, host, image_ids)] = host
+                tally, host, image_ids, chosen[host])] = host
         waiters.wait_for_all(futures)
         for future, host in futures.items():
             if future.exception() is not None:
@@ -196,9 +204,11 @@ class ConductorManager:
         return tally
 
     def _cache_on_host(self, context, request_uuid, aggregate, tally, host,
-                       image_ids):
+                       image_ids, target=targets.AGENT):
+        client = (self.compute_api if target == targets.AGENT
+                  else self.nova_compute)
         try:
-            images = self.compute_api.cache_images(context, host, image_ids)
+            images = client.cache_images(context, host, image_ids)
         except Exception as exc:
             LOG.warning('Image pre-cache request %s to compute %s failed: '
                         '%s: %s', request_uuid, host, type(exc).__name__,

@@ -194,6 +194,19 @@ def compute_node_name(service):
             COMPUTE_NODES.c.id)).scalar()
 
 
+def compute_node_hosts():
+    """{hypervisor_hostname: host} of every compute node, every cell."""
+    found = {}
+    for uuid, name, url in _cells():
+        with engines.cell_engine(cell_url(url)).connect() as connection:
+            for node, host in connection.execute(sa.select(
+                    COMPUTE_NODES.c.hypervisor_hostname,
+                    COMPUTE_NODES.c.host).where(
+                    COMPUTE_NODES.c.deleted == 0)):
+                found[node] = host
+    return found
+
+
 def instance_count(hosts, cell=None):
     """Instances on ``hosts``: in one cell, or in every cell but cell0."""
     cells = [cell] if cell is not None else [

@@ -83,7 +83,7 @@ class Placement:
         body = resp.json()
         return set(body['aggregates']), body['resource_provider_generation']
 
-    def _change(self, rp_uuid, change):
+    def change(self, rp_uuid, change):
         """Apply ``change(aggregates)`` with the generation; retry races.
 
         :returns: True when the provider's aggregates changed
@@ -108,18 +108,69 @@ class Placement:
 
     def add(self, node_name, aggregate_uuid):
         rp = self.provider(node_name)
-        return self._change(rp, lambda aggs: aggs | {aggregate_uuid})
+        return self.change(rp, lambda aggs: aggs | {aggregate_uuid})
 
     def remove(self, node_name, aggregate_uuid):
         rp = self.provider(node_name)
         try:
-            return self._change(rp, lambda aggs: aggs - {aggregate_uuid})
+            return self.change(rp, lambda aggs: aggs - {aggregate_uuid})
         except exception.PlacementUpdateConflict:
             raise exception.PlacementUpdateConflict(
                 provider=rp, aggregate=aggregate_uuid)
 
+    def members(self, aggregate_uuid):
+        """{uuid: name} of the providers in the aggregate."""
+        resp = self._call('GET', '/resource_providers',
+                          params={'member_of': 'in:' + aggregate_uuid})
+        if resp.status_code != 200:
+            raise MirrorFailed('GET /resource_providers?member_of=%s: %d'
+                               % (aggregate_uuid, resp.status_code))
+        return {rp['uuid']: rp['name']
+                for rp in resp.json()['resource_providers']}
+
 
 _placement = Placement()
+
+
+def sync(say):
+    """Make Placement's membership match the aggregates, as far as it can.
+
+    Every member host's compute node provider is put into its aggregate
+    (what ``nova-manage placement sync_aggregates`` does).  Beyond Nova,
+    compute node providers of hosts that are not members are taken out; a
+    provider that is no compute node (shared storage an operator put into
+    the aggregate) is left alone.
+
+    :param say: callable taking one line of report
+    :returns: the number of hosts that could not be mirrored
+    """
+    from aggregates_ext.db import aggregates as agg_db
+    from aggregates_ext.db import nova as nova_db
+    problems = 0
+    node_hosts = nova_db.compute_node_hosts()
+    for agg in agg_db.get_all():
+        members = set()
+        for host in agg.hosts:
+            try:
+                node = nova_db.compute_node_name(
+                    nova_db.compute_service(host))
+                rp = _placement.provider(node)
+            except (exception.NotFound, ProviderNotFound) as exc:
+                say('aggregate %s: host %s: no resource provider (%s)'
+                    % (agg.uuid, host, type(exc).__name__))
+                problems += 1
+                continue
+            members.add(rp)
+            if _placement.change(rp, lambda aggs: aggs | {agg.uuid}):
+                say('aggregate %s: added %s (%s)' % (agg.uuid, node, host))
+        for rp, name in _placement.members(agg.uuid).items():
+            host = node_hosts.get(name)
+            if rp in members or host is None or host in agg.hosts:
+                continue
+            _placement.change(rp, lambda aggs: aggs - {agg.uuid})
+            say('aggregate %s: removed %s (%s is not a member)'
+                % (agg.uuid, name, host))
+    return problems
 
 
 def get():
