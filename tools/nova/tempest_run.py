@@ -16,9 +16,12 @@
 Brings up :class:`tools.nova.deployment.NovaDeployment` with real Keystone
 (Tempest authenticates only through Keystone v3): nova-api and Glance run
 real keystonemiddleware, Keystone's catalog lists them as ``compute`` and
-``image``.  Stock Nova by default; ``--with-filter`` installs this checkout
-into the Nova venv and puts ``aggregates_ext.api.router:filter_factory``
-into nova-api's pipelines right after ``keystonecontext``.
+``image``.  By default it then enables aggregates-ext in that cloud as the
+install guide says (``tools/nova/ours.py``: our package in the Nova venv,
+our database, our filter in nova-api's pipelines right after
+``keystonecontext``, our conductor) and runs the cross-checks of
+``tools/nova/crosscheck.py`` before Tempest; ``--stock`` runs Tempest
+against stock Nova only.
 
 Writes tempest.conf and accounts.yaml (pre-provisioned: admin, member and
 reader), runs ``tempest run --serial`` on all 25 of Tempest's aggregate
@@ -29,18 +32,20 @@ memory, tears everything down, and prints ``tempest: N passed, N failed,
 N skipped`` as its last line.  Exit status non-zero if a test failed or
 none passed.
 
-Usage: tempest_run.py [--db mysql|postgresql] [--with-filter] [--keep]
+Usage: tempest_run.py [--db mysql|postgresql] [--stock] [--keep]
 [--workdir DIR] [--computes N] [TEMPEST RUN ARGS...]; other arguments go
 to ``tempest run`` and replace the default selection.
 """
 
 import argparse
+import json
 import os
 import shutil
 import sys
 import tempfile
 import time
 import traceback
+import types
 
 import yaml
 
@@ -49,8 +54,12 @@ REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
+from aggregates_ext.db import engines  # noqa: E402
+from aggregates_ext.db import precache as precache_db  # noqa: E402
 from aggregates_ext.tests.functional import services  # noqa: E402
+from tools.nova import crosscheck  # noqa: E402
 from tools.nova import deployment as nova  # noqa: E402
+from tools.nova import ours as nova_ours  # noqa: E402
 from tools.tempest import run as tempest_run  # noqa: E402
 
 # tools/tempest/run.py's selection of Tempest's own aggregate tests, with
@@ -125,6 +134,40 @@ swift = false
     return path
 
 
+def enable_ours_and_check(dep, database, workdir):
+    """Our filter and conductor into the running Nova, then cross-checks.
+
+    What stock nova-api answered before is captured first, so that the
+    checks can tell what the filter changed.  Returns whether all passed.
+    """
+    before = crosscheck.before_filter(dep)
+    t0 = time.monotonic()
+    nova_ours.join(dep, database.url, out=sys.stdout)
+    log('our filter and conductor joined in %.1f s'
+        % (time.monotonic() - t0))
+    engines.configure(types.SimpleNamespace(
+        database=types.SimpleNamespace(connection=database.url,
+                                       max_retries=10, connection_debug=0),
+        nova_database=types.SimpleNamespace(connection=None),
+        state_path=workdir))
+
+    def results_of(aggregate_id):
+        return [{'status': r.status,
+                 'hosts': {h.host: {'status': h.status,
+                                    'images': json.loads(h.images)}
+                           for h in r.results}}
+                for r in precache_db.list_requests(aggregate_id)]
+
+    outcomes = crosscheck.run_all(dep, before, results_of)
+    for name, ok, detail in outcomes:
+        log('cross-check %-9s %s  %s'
+            % (name, 'ok  ' if ok else 'FAIL', detail))
+    failed = [name for name, ok, _detail in outcomes if not ok]
+    log('cross-checks: %d passed, %d failed'
+        % (len(outcomes) - len(failed), len(failed)))
+    return not failed
+
+
 def print_costs(dep, memory):
     log('deployment start-up: %.1f s from empty databases (the cached '
         'venv was ready; Keystone took %.1f s of it, in parallel)'
@@ -142,10 +185,9 @@ def main(argv=None):
     parser.add_argument('--db', choices=('mysql', 'postgresql'),
                         default='mysql')
     parser.add_argument('--computes', type=int, default=2)
-    parser.add_argument('--with-filter', action='store_true',
-                        help='install this checkout into the Nova venv and '
-                             'put %s into nova-api\'s pipelines'
-                             % nova.PRODUCT_FILTER_FACTORY)
+    parser.add_argument('--stock', action='store_true',
+                        help='stock Nova only: without our filter in '
+                             'nova-api, our conductor and the cross-checks')
     parser.add_argument('--workdir', help='default: a new temp dir')
     parser.add_argument('--keep', action='store_true',
                         help='keep the work dir (configs, logs)')
@@ -153,19 +195,25 @@ def main(argv=None):
     os.environ.setdefault(services.REQUIRE_ENV, '1')
     workdir = args.workdir or tempfile.mkdtemp(prefix='aggext-tempest-nova-')
     os.makedirs(workdir, exist_ok=True)
-    filters, install = [], []
-    if args.with_filter:
-        filters.append(nova.PasteFilter('aggregates_ext',
-                                        nova.PRODUCT_FILTER_FACTORY))
-        install = ['-e', REPO_ROOT]
+    ours = not args.stock
+    install = ['-e', REPO_ROOT] if ours else []
+    computes = [nova.CACHING_DRIVER, nova.PLAIN_DRIVER] if ours else \
+        args.computes
     started = time.monotonic()
-    rc, output = 1, ''
+    rc, output, checks_ok = 1, '', True
+    # Ours: made before Nova and dropped after it, when our conductor and
+    # filter no longer hold connections.
+    database = services.ThrowawayDatabase(args.db) if ours else None
     try:
+        if database is not None:
+            database.setUp()
         with nova.NovaDeployment(
-                db=args.db, auth='keystone', computes=args.computes,
-                paste_filters=filters, extra_packages=install,
+                db=args.db, auth='keystone', computes=computes,
+                extra_packages=install,
                 workdir=os.path.join(workdir, 'nova'), keep=True,
                 out=sys.stdout) as dep:
+            if ours:
+                checks_ok = enable_ours_and_check(dep, database, workdir)
             memory = dep.memory()
             print_costs(dep, memory)
             config_file = write_config(workdir, dep)
@@ -187,6 +235,8 @@ def main(argv=None):
         log('the deployment failed:\n%s' % traceback.format_exc())
         rc = 1
     finally:
+        if database is not None:
+            database.cleanUp()
         if args.keep or args.workdir:
             log('kept %s' % workdir)
         else:
@@ -198,7 +248,7 @@ def main(argv=None):
     skipped = counts['skipped'] or 0
     print('tempest: %d passed, %d failed, %d skipped'
           % (passed, failed, skipped), flush=True)
-    if rc != 0 or failed or not passed:
+    if rc != 0 or failed or not passed or not checks_ok:
         return 1
     return 0
 
