@@ -157,8 +157,23 @@ class ConductorManager:
         requests never hold the RPC server's threads, which also serve the
         agents' heartbeats.
         """
-        get_coordinator().submit(self.run_cache_images, context,
-                                 request_uuid, aggregate, image_ids)
+        get_coordinator().submit(self._run_logged, context, request_uuid,
+                                 aggregate, image_ids)
+
+    def _run_logged(self, context, request_uuid, aggregate, image_ids):
+        """run_cache_images, whose failure nobody would otherwise see."""
+        try:
+            return self.run_cache_images(context, request_uuid, aggregate,
+                                         image_ids)
+        except Exception:
+            LOG.exception('Pre-cache request %s failed before its hosts '
+                          'had results', request_uuid)
+            try:
+                precache_db.set_status(request_uuid, 'failed',
+                                       finished=True)
+            except Exception:
+                LOG.exception('Could not record the failure of pre-cache '
+                              'request %s', request_uuid)
 
     def run_cache_images(self, context, request_uuid, aggregate, image_ids):
         """Fan a pre-cache request out to the up hosts of the aggregate.

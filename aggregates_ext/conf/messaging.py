@@ -7,6 +7,9 @@ config lists them under the ``oslo.messaging`` namespace, not here.
 
 from oslo_messaging import opts as messaging_opts
 
+# The exchange of this service's RPC (oslo.messaging's own default).
+CONTROL_EXCHANGE = 'openstack'
+
 
 def _global_only_groups():
     """oslo.messaging's groups that it registers on the global CONF only.
@@ -31,10 +34,12 @@ def _global_only_groups():
 
 
 def register_opts(conf):
-    for group, opts in messaging_opts.list_opts():
+    for group, opts in messaging_opts.list_opts() + _global_only_groups():
         conf.register_opts(opts, group=group)
-    for group, opts in _global_only_groups():
-        conf.register_opts(opts, group=group)
+    # oslo.messaging's set_transport_defaults() changes the default of its
+    # option object itself, shared by every ConfigOpts: inside nova-api,
+    # Nova makes it "nova".  Our exchange stays ours.
+    conf.set_default('control_exchange', CONTROL_EXCHANGE)
     # oslo.messaging retries a notification for ever by default; a
     # notification must never hold a request while the broker is away.
     conf.set_default('retry', 3, group='oslo_messaging_notifications')
