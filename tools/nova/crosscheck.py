@@ -11,6 +11,11 @@ the server Nova boots) and our pre-cache records, never only ours:
   ``os-availability-zone/detail``, and its host's resource provider is in
   Placement's aggregate of that uuid; remove_host takes it out again;
 * ``boot``: a server booted into that zone lands on the host we added;
+* ``scheduler``: Nova's schedulers follow our changes in memory (they
+  read the aggregates only at start): a flavor that asks, through
+  ``AggregateInstanceExtraSpecsFilter``, for metadata no aggregate has
+  finds no host; once that metadata is set through the filter, the server
+  lands on the aggregate's host;
 * ``precache``: a pre-cache request reaches nova-compute over Nova's RPC:
   ``cached`` then ``existing`` on a repeat where the virt driver caches,
   ``unsupported`` where it does not.
@@ -191,6 +196,62 @@ def check_boot(dep, agg, host):
             '409 while it ran' % host)
 
 
+# The scheduler filters the deployment runs (Nova's defaults and the one
+# that reads aggregate metadata from the scheduler's in-memory copy).
+SCHEDULER_FILTERS = ('ComputeFilter,ComputeCapabilitiesFilter,'
+                     'ImagePropertiesFilter,ServerGroupAntiAffinityFilter,'
+                     'ServerGroupAffinityFilter,'
+                     'AggregateInstanceExtraSpecsFilter')
+
+
+def _boot(dep, name, flavor):
+    server = _expect(dep.api('POST', '/servers', json={'server': {
+        'name': name, 'imageRef': dep.image_id, 'flavorRef': flavor,
+        'networks': 'none'}}, microversion='2.37'), 202).json()['server']
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        shown = _expect(dep.api('GET', '/servers/%s' % server['id']),
+                        200).json()['server']
+        if shown['status'] != 'BUILD':
+            break
+        time.sleep(0.5)
+    _expect(dep.api('DELETE', '/servers/%s' % server['id']), 204)
+    _wait_gone(dep, server['id'])
+    return shown['status'], shown.get('OS-EXT-SRV-ATTR:host')
+
+
+def check_scheduler(dep, host):
+    flavor = _expect(dep.api('POST', '/flavors', json={'flavor': {
+        'name': 'wants-fast', 'ram': 64, 'vcpus': 1, 'disk': 0,
+        'id': 'wants-fast'}}), 200).json()['flavor']
+    _expect(dep.api('POST', '/flavors/%s/os-extra_specs' % flavor['id'],
+                    json={'extra_specs': {
+                        'aggregate_instance_extra_specs:fast': 'yes'}}),
+            200)
+    status, landed = _boot(dep, 'before-metadata', flavor['id'])
+    if status != 'ERROR':
+        raise CheckFailed('before the metadata: %s on %s' % (status, landed))
+    agg = _expect(dep.api('POST', '/os-aggregates', microversion='2.81',
+                          json={'aggregate': {'name': 'fast'}}),
+                  200).json()['aggregate']
+    _expect(dep.api('POST', '/os-aggregates/%s/action' % agg['id'],
+                    microversion='2.81',
+                    json={'add_host': {'host': host}}), 200)
+    _expect(dep.api('POST', '/os-aggregates/%s/action' % agg['id'],
+                    microversion='2.81',
+                    json={'set_metadata': {'metadata': {'fast': 'yes'}}}),
+            200)
+    status, landed = _boot(dep, 'after-metadata', flavor['id'])
+    if status != 'ACTIVE' or landed != host:
+        raise CheckFailed('after the metadata: %s on %s' % (status, landed))
+    _expect(dep.api('POST', '/os-aggregates/%s/action' % agg['id'],
+                    microversion='2.81',
+                    json={'remove_host': {'host': host}}), 200)
+    _expect(dep.api('DELETE', '/os-aggregates/%s' % agg['id']), 200)
+    return ('no host before the metadata, %s once it was set through the '
+            'filter' % host)
+
+
 def check_remove(dep, agg, host):
     _expect(dep.api('POST', '/os-aggregates/%s/action' % agg['id'],
                     microversion='2.81',
@@ -264,5 +325,6 @@ def run_all(dep, before, results_of):
     if made is not None:
         record('boot', check_boot, dep, made[0], host)
         record('remove', check_remove, dep, made[0], host)
+    record('scheduler', check_scheduler, dep, dep.compute_hosts[-1])
     record('precache', check_precache, dep, results_of)
     return outcomes

@@ -207,9 +207,11 @@ def main(argv=None):
     try:
         if database is not None:
             database.setUp()
+        nova_conf = {'filter_scheduler': {
+            'enabled_filters': crosscheck.SCHEDULER_FILTERS}} if ours else {}
         with nova.NovaDeployment(
                 db=args.db, auth='keystone', computes=computes,
-                extra_packages=install,
+                extra_packages=install, nova_conf=nova_conf,
                 workdir=os.path.join(workdir, 'nova'), keep=True,
                 out=sys.stdout) as dep:
             if ours:
