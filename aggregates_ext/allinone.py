@@ -13,7 +13,7 @@ import time
 from oslo_log import log as logging
 
 from aggregates_ext.compute.image_cache import libvirt
-from aggregates_ext.conductor import manager as conductor_manager
+from aggregates_ext.conductor import fanout
 from aggregates_ext import conf
 from aggregates_ext.db import engines
 from aggregates_ext.db import hosts as hosts_db
@@ -84,5 +84,5 @@ class AllInOne:
         for svc in reversed(self.services):
             svc.stop()
         self.services = []
-        conductor_manager.reset_executor()
+        fanout.reset()
         rpc.cleanup()

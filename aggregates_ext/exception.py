@@ -99,6 +99,14 @@ class InvalidAggregateActionUpdateMeta(InvalidAggregateAction):
                'Reason: %(reason)s.')
 
 
+class PrecacheRequestNotFound(NotFound):
+    msg_fmt = 'Pre-cache request %(request_id)s could not be found.'
+
+
+class MarkerNotFound(NotFound):
+    msg_fmt = 'Marker %(marker)s could not be found.'
+
+
 class ImageNotFound(NotFound):
     msg_fmt = 'Image %(image_id)s could not be found.'
 

@@ -7,6 +7,7 @@ from aggregates_ext.db import aggregates as agg_db
 from aggregates_ext.db import precache as precache_db
 from aggregates_ext import exception
 from aggregates_ext import image
+from aggregates_ext import precache_status as states
 
 LOG = logging.getLogger(__name__)
 
@@ -41,7 +42,9 @@ class PrecacheAPI:
         agg = agg_db.get(aggregate_id)
         for image_id in image_ids:
             self.image_api.get(context, image_id)
-        request = precache_db.create_request(agg, image_ids)
+        # The x-openstack-request-id the client gets back.
+        request = precache_db.create_request(agg.snapshot(), image_ids,
+                                             request_id=context.request_id)
         LOG.info('Pre-cache request %s: image(s) %s on aggregate %s '
                  '(%d hosts)', request.uuid, ', '.join(image_ids), agg.id,
                  len(agg.hosts))
@@ -51,6 +54,6 @@ class PrecacheAPI:
         except Exception as exc:
             LOG.error('Could not cast pre-cache request %s: %s', request.uuid,
                       exc)
-            precache_db.set_status(request.uuid, 'failed', finished=True)
+            precache_db.finish(request.uuid, states.FAILED)
             raise exception.ConductorUnavailable(reason=type(exc).__name__)
         return request

@@ -14,11 +14,11 @@ from oslo_service import service
 
 from aggregates_ext.compute import manager as compute_manager
 from aggregates_ext.compute import rpcapi as compute_rpcapi
+from aggregates_ext.conductor import fanout
 from aggregates_ext.conductor import manager as conductor_manager
 from aggregates_ext.conductor import rpcapi as conductor_rpcapi
 from aggregates_ext import conf
 from aggregates_ext import context as ctx_module
-from aggregates_ext.db import precache as precache_db
 from aggregates_ext import rpc
 
 LOG = logging.getLogger(__name__)
@@ -73,12 +73,12 @@ class ConductorService(RPCService):
         super().__init__(host or CONF.host, [self.manager])
 
     def start(self):
-        interrupted = precache_db.interrupt(self.host)
-        if interrupted:
-            LOG.warning('%d pre-cache request(s) this conductor was running '
-                        'when it stopped are marked interrupted',
-                        interrupted)
         super().start()
+        # Renews this conductor's leases and takes over the pre-cache
+        # requests nobody works on (a dead conductor's, lost casts).
+        self.tg.add_timer(CONF.conductor.precache_check_interval,
+                          fanout.LeaseKeeper(self.manager.fanout),
+                          initial_delay=0)
 
 
 class ComputeService(RPCService):
@@ -97,9 +97,11 @@ class ComputeService(RPCService):
     def start(self):
         # A download killed with the previous process left a .part file.
         self.driver.cleanup_partials()
-        super().start()
         if self.conductor_api is None:
             self.conductor_api = conductor_rpcapi.ConductorAPI()
+        # Progress reports go through the conductor, as heartbeats do.
+        self.manager.conductor_api = self.conductor_api
+        super().start()
         self.tg.add_timer(self.report_interval, self.report_state,
                           initial_delay=0)
 

@@ -1,19 +1,47 @@
 """The compute agent: serves cache_images for its host.
 
-Agents never touch the database; they report through the conductor.
+Agents never touch the database; they report through the conductor: their
+heartbeats, and while a download runs, its progress, a few seconds apart
+(``[image_cache] progress_interval``), never per chunk.  Every line an
+agent logs names its host (the all-in-one process runs several).
 """
+
+import time
 
 from oslo_log import log as logging
 import oslo_messaging as messaging
 
 from aggregates_ext.compute import rpcapi
+from aggregates_ext import conf
+from aggregates_ext import precache_status as states
 
 LOG = logging.getLogger(__name__)
+CONF = conf.CONF
 
-CACHED = 'cached'
-EXISTING = 'existing'
-ERROR = 'error'
-UNSUPPORTED = 'unsupported'
+
+class ProgressReporter:
+    """Called per chunk with (bytes done, total); reports at a set rate.
+
+    The first call and then at most one call per ``interval`` seconds
+    reach the conductor; a report that cannot be sent is dropped (the
+    download goes on, and the next report says more).
+    """
+
+    def __init__(self, send, interval, clock=time.monotonic):
+        self.send = send
+        self.interval = interval
+        self.clock = clock
+        self.last = None
+
+    def __call__(self, done, total):
+        now = self.clock()
+        if self.last is not None and now - self.last < self.interval:
+            return
+        self.last = now
+        try:
+            self.send(done, total)
+        except Exception as exc:
+            LOG.debug('Progress report dropped: %s', exc)
 
 
 class ComputeManager:
@@ -22,28 +50,51 @@ class ComputeManager:
     target = messaging.Target(version=rpcapi.RPC_API_VERSION)
     RPC_API_VERSION = rpcapi.RPC_API_VERSION
 
-    def __init__(self, host, driver):
+    def __init__(self, host, driver, conductor_api=None):
         self.host = host
         self.driver = driver
+        self.conductor_api = conductor_api
 
-    def cache_images(self, context, image_ids):
-        """Cache each image in turn.
+    def _reporter(self, context, request_id, image_id):
+        if request_id is None or self.conductor_api is None:
+            return None
 
-        :returns: {image_id: cached|existing|error|unsupported}; a failing
-            image never fails the call.
+        def send(done, total):
+            self.conductor_api.precache_progress(
+                context, request_id, self.host, image_id, done, total)
+        return ProgressReporter(send, CONF.image_cache.progress_interval)
+
+    def cache_images(self, context, image_ids, request_id=None):
+        """Cache each image in turn; a failing image never fails the call.
+
+        :param request_id: the pre-cache request (1.1): progress is
+            reported for it, and the answer carries reasons
+        :returns: {image_id: cached|existing|error|unsupported} without
+            ``request_id``; {image_id: {status, reason_code, reason}} with
         """
-        LOG.info('Caching %d image(s) by request', len(image_ids))
+        LOG.info('%s: caching %d image(s) for request %s', self.host,
+                 len(image_ids), request_id or '(unknown)')
         results = {}
         for image_id in image_ids:
             try:
-                downloaded = self.driver.cache_image(context, image_id)
-            except NotImplementedError:
-                LOG.warning('The image cache driver does not support image '
-                            'pre-caching; ignoring request')
-                results[image_id] = UNSUPPORTED
+                downloaded = self.driver.cache_image(
+                    context, image_id,
+                    progress=self._reporter(context, request_id, image_id))
+            except NotImplementedError as exc:
+                LOG.warning('%s: the image cache driver does not support '
+                            'image pre-caching; ignoring request', self.host)
+                results[image_id] = (states.UNSUPPORTED,) + \
+                    states.reason_of(exc)
             except Exception as exc:
-                LOG.warning('Failed to cache image %s: %s', image_id, exc)
-                results[image_id] = ERROR
+                code, reason = states.reason_of(exc)
+                LOG.warning('%s: failed to cache image %s: %s', self.host,
+                            image_id, reason)
+                results[image_id] = (states.ERROR, code, reason)
             else:
-                results[image_id] = CACHED if downloaded else EXISTING
-        return results
+                results[image_id] = (
+                    states.CACHED if downloaded else states.EXISTING,
+                    None, None)
+        if request_id is None:
+            return {i: r[0] for i, r in results.items()}
+        return {i: {'status': s, 'reason_code': c, 'reason': r}
+                for i, (s, c, r) in results.items()}

@@ -3,6 +3,9 @@
 API version history:
 
     1.0 - Initial version: cache_images (call).
+    1.1 - cache_images takes the pre-cache request's id; with it the agent
+          reports progress and answers each image with the reason of a
+          failure ({id: {status, reason_code, reason}}).
 """
 
 import oslo_messaging as messaging
@@ -12,7 +15,7 @@ from aggregates_ext import rpc
 
 CONF = conf.CONF
 RPC_TOPIC = 'aggregates-ext-compute'
-RPC_API_VERSION = '1.0'
+RPC_API_VERSION = '1.1'
 BINARY = 'aggregates-ext-compute'
 
 
@@ -23,15 +26,24 @@ class ComputeAPI:
         target = messaging.Target(topic=RPC_TOPIC, version=RPC_API_VERSION)
         self.client = rpc.get_client(target, version_cap=version_cap)
 
-    def cache_images(self, context, host, image_ids):
-        """Call: cache ``image_ids`` on ``host``; {image_id: status}.
+    def cache_images(self, context, host, image_ids, request_id=None):
+        """Call: cache ``image_ids`` on ``host``.
 
         Waits up to ``[DEFAULT] long_rpc_timeout``; the agent's
         oslo.messaging heartbeats (every ``rpc_response_timeout``) keep a
         long download alive and expose a dead agent early.
+
+        :param request_id: the pre-cache request's uuid (1.1): the agent
+            then reports progress and gives reasons
+        :returns: {image_id: status} (1.0), or {image_id: {status,
+            reason_code, reason}} (1.1 with ``request_id``)
         """
+        kwargs = {'image_ids': image_ids}
+        version = '1.0'
+        if request_id is not None and self.client.can_send_version('1.1'):
+            version = '1.1'
+            kwargs['request_id'] = request_id
         cctxt = self.client.prepare(
-            server=host, version='1.0', timeout=CONF.long_rpc_timeout,
+            server=host, version=version, timeout=CONF.long_rpc_timeout,
             call_monitor_timeout=CONF.rpc_response_timeout)
-        return cctxt.call(context,
-                          'cache_images', image_ids=image_ids)
+        return cctxt.call(context, 'cache_images', **kwargs)

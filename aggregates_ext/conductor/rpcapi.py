@@ -3,6 +3,7 @@
 API version history:
 
     1.0 - Initial version: cache_images (cast) and service_report (call).
+    1.1 - precache_progress (cast): an agent's download progress.
 """
 
 import oslo_messaging as messaging
@@ -12,7 +13,7 @@ from aggregates_ext import rpc
 
 CONF = conf.CONF
 RPC_TOPIC = 'aggregates-ext-conductor'
-RPC_API_VERSION = '1.0'
+RPC_API_VERSION = '1.1'
 CAST_RETRY = 2
 
 
@@ -47,3 +48,17 @@ class ConductorAPI:
         return cctxt.call(context,
                           'service_report', host=host, binary=binary,
                           topic=topic, version=version)
+
+    def precache_progress(self, context, request_uuid, host, image_id,
+                          bytes_done, bytes_total):
+        """Cast: how far ``host``'s download of ``image_id`` got.
+
+        Not sent to a conductor pinned below 1.1; a lost report only
+        leaves the shown progress behind.
+        """
+        if not self.client.can_send_version('1.1'):
+            return
+        cctxt = self.client.prepare(version='1.1', retry=0)
+        cctxt.cast(context, 'precache_progress', request_uuid=request_uuid,
+                   host=host, image_id=image_id, bytes_done=bytes_done,
+                   bytes_total=bytes_total)

@@ -14,6 +14,7 @@ from oslo_config import cfg
 
 from aggregates_ext.conf import api
 from aggregates_ext.conf import compute
+from aggregates_ext.conf import conductor
 from aggregates_ext.conf import database
 from aggregates_ext.conf import default
 from aggregates_ext.conf import glance
@@ -26,8 +27,8 @@ from aggregates_ext.conf import nova
 
 CONF = cfg.ConfigOpts()
 
-_MODULES = [default, api, database, notifications, compute, image,
-            glance, image_cache, messaging, host_views, nova]
+_MODULES = [default, api, database, notifications, compute, conductor,
+            image, glance, image_cache, messaging, host_views, nova]
 
 
 def register_all(conf):

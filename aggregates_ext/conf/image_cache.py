@@ -119,6 +119,24 @@ Possible values:
 
 * An integer of at least 1.
 """),
+    cfg.IntOpt(
+        'progress_interval',
+        default=3,
+        min=1,
+        help="""
+Seconds between two progress reports of an agent's download (bytes done so
+far), sent through the conductor into the pre-cache request's record.  A
+report per chunk would load the broker and the database for nothing.
+"""),
+    cfg.IntOpt(
+        'stall_seconds',
+        default=30,
+        min=1,
+        help="""
+A download without progress for this long shows as ``stalled`` in the
+status of its pre-cache request.  Should be several
+``progress_interval``.
+"""),
 ]
 
 

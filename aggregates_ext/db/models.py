@@ -7,6 +7,7 @@ Nova's API database, so that an existing cloud's aggregates can be served.
 made of them.
 """
 
+from oslo_db.sqlalchemy import types as db_types
 from oslo_utils import timeutils
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
@@ -130,29 +131,38 @@ class Service(TimestampMixin, Base):
 
 
 class PrecacheRequest(TimestampMixin, Base):
-    """An image pre-cache request, as the API accepted it."""
+    """An image pre-cache request: what was asked, and who works on it."""
 
     __tablename__ = 'precache_requests'
     __table_args__ = (
         sa.UniqueConstraint('uuid', name='uniq_precache_requests0uuid'),
         sa.Index('precache_requests_aggregate_id_idx', 'aggregate_id'),
+        sa.Index('precache_requests_request_id_idx', 'request_id'),
     )
 
     id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
     uuid = sa.Column(sa.String(36), nullable=False)
     aggregate_id = sa.Column(sa.Integer, nullable=False)
     aggregate_uuid = sa.Column(sa.String(36))
-    # JSON list of canonical image ids, in request order.
-    image_ids = sa.Column(sa.Text, nullable=False)
-    # JSON list of the aggregate's hosts when the request was accepted.
-    hosts = sa.Column(sa.Text, nullable=False)
+    # The aggregate as it was accepted (id, uuid, name, hosts, metadata):
+    # the hosts to ask, and the payload of its notifications.
+    aggregate = sa.Column(db_types.JsonEncodedDict, nullable=False)
+    # Canonical image ids, in request order.
+    image_ids = sa.Column(db_types.JsonEncodedList, nullable=False)
+    # The x-openstack-request-id of the POST that made it.
+    request_id = sa.Column(sa.String(255))
     status = sa.Column(sa.String(20), nullable=False, default='pending')
-    # The conductor host that runs it (set when it starts running).
+    # The lease: the conductor host working on it, and until when.
     conductor = sa.Column(sa.String(255))
+    lease_expires = sa.Column(DATETIME)
+    started_at = sa.Column(DATETIME)
     finished_at = sa.Column(DATETIME)
     results = orm.relationship(
         'PrecacheHostResult', lazy='selectin',
         order_by='PrecacheHostResult.id', cascade='all, delete-orphan')
+    images = orm.relationship(
+        'PrecacheHostImage', lazy='selectin',
+        order_by='PrecacheHostImage.id', cascade='all, delete-orphan')
 
 
 class PrecacheHostResult(TimestampMixin, Base):
@@ -168,8 +178,31 @@ class PrecacheHostResult(TimestampMixin, Base):
     request_id = sa.Column(
         sa.Integer, sa.ForeignKey('precache_requests.id'), nullable=False)
     host = sa.Column(sa.String(255), nullable=False)
-    # skipped, done or failed (the RPC call itself failed)
+    # precache_status: HOST_RUNNING, HOST_DONE, HOST_FAILED, HOST_SKIPPED
+    # (each image's own state is a PrecacheHostImage)
     status = sa.Column(sa.String(20), nullable=False)
-    # JSON object {image_id: cached|existing|error|unsupported|skipped}
-    images = sa.Column(sa.Text, nullable=False)
     detail = sa.Column(sa.String(255))
+    # Who carried it out: agent or nova-compute.
+    via = sa.Column(sa.String(20))
+
+
+class PrecacheHostImage(TimestampMixin, Base):
+    """One image on one host: its state, why it failed, its progress."""
+
+    __tablename__ = 'precache_host_images'
+    __table_args__ = (
+        sa.UniqueConstraint(
+            'request_id', 'host', 'image_id',
+            name='uniq_precache_host_images0request0host0image'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    request_id = sa.Column(
+        sa.Integer, sa.ForeignKey('precache_requests.id'), nullable=False)
+    host = sa.Column(sa.String(255), nullable=False)
+    image_id = sa.Column(sa.String(36), nullable=False)
+    status = sa.Column(sa.String(20), nullable=False)
+    reason_code = sa.Column(sa.String(32))
+    reason = sa.Column(sa.String(1024))
+    bytes_done = sa.Column(sa.BigInteger)
+    bytes_total = sa.Column(sa.BigInteger)

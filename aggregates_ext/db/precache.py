@@ -1,84 +1,193 @@
-"""Pre-cache requests and what each host made of them."""
+"""Pre-cache requests, their leases, and what each host made of them.
 
-import json
+A request is owned by one conductor at a time through a lease
+(``conductor``, ``lease_expires``): the owner renews it while it works,
+and any conductor may claim a request whose lease has expired, or a
+pending one nobody started, and carry on with the hosts that have no
+result yet.
+"""
+
+import datetime
 
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
+import sqlalchemy as sa
 
 from aggregates_ext.db import engines
 from aggregates_ext.db import models
 from aggregates_ext import exception
+from aggregates_ext import precache_status as states
 
 
-def create_request(aggregate, image_ids):
+def create_request(aggregate, image_ids, request_id=None):
+    """Record a request: ``aggregate`` is its snapshot dict."""
     with engines.writer() as session:
         req = models.PrecacheRequest(
-            uuid=uuidutils.generate_uuid(), aggregate_id=aggregate.id,
-            aggregate_uuid=aggregate.uuid, image_ids=json.dumps(image_ids),
-            hosts=json.dumps(aggregate.hosts), status='pending')
+            uuid=uuidutils.generate_uuid(), aggregate_id=aggregate['id'],
+            aggregate_uuid=aggregate['uuid'], aggregate=aggregate,
+            image_ids=list(image_ids), request_id=request_id,
+            status=states.PENDING)
         session.add(req)
         session.flush()
         return req
 
 
-def get_request(request_uuid):
+def get_request(request_uuid, aggregate_id=None):
+    """The request with its host results and images; NotFound if none."""
     with engines.reader() as session:
-        req = session.query(models.PrecacheRequest).filter_by(
-            uuid=request_uuid).one_or_none()
+        query = session.query(models.PrecacheRequest).filter_by(
+            uuid=request_uuid)
+        if aggregate_id is not None:
+            query = query.filter_by(aggregate_id=aggregate_id)
+        req = query.one_or_none()
         if req is None:
-            raise exception.NotFound()
+            raise exception.PrecacheRequestNotFound(request_id=request_uuid)
         return req
 
 
-def list_requests(aggregate_id=None):
+def list_requests(aggregate_id=None, status=None, request_id=None,
+                  limit=None, marker=None, newest_first=False):
+    """Requests, optionally of one aggregate, status or POST request id.
+
+    :param marker: the uuid of the last request of the previous page
+    :raises MarkerNotFound: no such request among those listed
+    """
     with engines.reader() as session:
         query = session.query(models.PrecacheRequest)
         if aggregate_id is not None:
             query = query.filter_by(aggregate_id=aggregate_id)
-        return query.order_by(models.PrecacheRequest.id).all()
+        if status:
+            query = query.filter(models.PrecacheRequest.status.in_(status))
+        if request_id:
+            query = query.filter(
+                models.PrecacheRequest.request_id.in_(request_id))
+        order = models.PrecacheRequest.id
+        if marker is not None:
+            after = query.filter_by(uuid=marker).one_or_none()
+            if after is None:
+                raise exception.MarkerNotFound(marker=marker)
+            query = query.filter(order < after.id if newest_first
+                                 else order > after.id)
+        query = query.order_by(order.desc() if newest_first else order)
+        if limit is not None:
+            query = query.limit(limit)
+        return query.all()
 
 
-def set_status(request_uuid, status, finished=False, conductor=None):
+def claim(request_uuid, owner, lease_seconds, now=None):
+    """Take the lease of a request nobody else holds a live lease on.
+
+    :returns: True when ``owner`` holds it now (also when it already did)
+    """
+    now = now or timeutils.utcnow()
+    table = models.PrecacheRequest.__table__
     with engines.writer() as session:
-        req = session.query(models.PrecacheRequest).filter_by(
-            uuid=request_uuid).one()
-        req.status = status
-        if conductor is not None:
-            req.conductor = conductor
-        if finished:
-            req.finished_at = timeutils.utcnow()
-        session.flush()
-        return req
+        result = session.execute(table.update().where(
+            table.c.uuid == request_uuid,
+            table.c.status.in_(states.UNFINISHED),
+            sa.or_(table.c.conductor.is_(None),
+                   table.c.conductor == owner,
+                   table.c.lease_expires.is_(None),
+                   table.c.lease_expires < now)).values(
+            conductor=owner, status=states.RUNNING,
+            lease_expires=now + datetime.timedelta(seconds=lease_seconds),
+            started_at=sa.func.coalesce(table.c.started_at, now)))
+        return result.rowcount == 1
 
 
-def interrupt(conductor):
-    """Mark the requests a restarted conductor was running as interrupted.
+def renew(owner, lease_seconds, now=None):
+    """Extend the leases ``owner`` holds; returns how many."""
+    now = now or timeutils.utcnow()
+    table = models.PrecacheRequest.__table__
+    with engines.writer() as session:
+        return session.execute(table.update().where(
+            table.c.conductor == owner,
+            table.c.status == states.RUNNING).values(
+            lease_expires=now + datetime.timedelta(
+                seconds=lease_seconds))).rowcount
 
-    oslo.messaging acknowledges a cast before it runs it, so a request
-    whose conductor died is not delivered again; without this it would
-    show as running for ever.  Returns how many were marked.
+
+def adoptable(pending_grace, now=None):
+    """Uuids of unfinished requests that no live conductor works on.
+
+    Running ones whose lease expired (their conductor died), and pending
+    ones older than ``pending_grace`` seconds (their cast was lost), oldest
+    first.
+    """
+    now = now or timeutils.utcnow()
+    cutoff = now - datetime.timedelta(seconds=pending_grace)
+    table = models.PrecacheRequest.__table__
+    orphaned = sa.or_(
+        sa.and_(table.c.status == states.RUNNING,
+                table.c.lease_expires < now),
+        sa.and_(table.c.status == states.PENDING,
+                table.c.created_at < cutoff))
+    with engines.reader() as session:
+        rows = session.execute(sa.select(table.c.uuid).where(
+            orphaned).order_by(table.c.id))
+        return [row[0] for row in rows]
+
+
+def finish(request_uuid, status, owner=None):
+    """Set a final status and release the lease (only its owner's)."""
+    table = models.PrecacheRequest.__table__
+    with engines.writer() as session:
+        query = table.update().where(table.c.uuid == request_uuid)
+        if owner is not None:
+            query = query.where(table.c.conductor == owner)
+        return session.execute(query.values(
+            status=status, lease_expires=None,
+            finished_at=timeutils.utcnow())).rowcount == 1
+
+
+def _request_id(session, request_uuid):
+    row = session.execute(sa.select(models.PrecacheRequest.id).where(
+        models.PrecacheRequest.uuid == request_uuid)).first()
+    if row is None:
+        raise exception.PrecacheRequestNotFound(request_id=request_uuid)
+    return row[0]
+
+
+def _upsert(session, model, keys, values):
+    row = session.query(model).filter_by(**keys).one_or_none()
+    if row is None:
+        row = model(**keys)
+        session.add(row)
+    for name, value in values.items():
+        setattr(row, name, value)
+    return row
+
+
+def save_host_result(request_uuid, host, status, images, detail=None,
+                     via=None):
+    """A host's result and its images' final states, in one transaction.
+
+    :param images: {image_id: (state, reason_code, reason)}
     """
     with engines.writer() as session:
-        reqs = session.query(models.PrecacheRequest).filter_by(
-            conductor=conductor, status='running').all()
-        for req in reqs:
-            req.status = 'interrupted'
-            req.finished_at = timeutils.utcnow()
-        session.flush()
-        return len(reqs)
+        req_id = _request_id(session, request_uuid)
+        _upsert(session, models.PrecacheHostResult,
+                {'request_id': req_id, 'host': host},
+                {'status': status, 'via': via,
+                 'detail': detail[:255] if detail else None})
+        for image_id, (state, code, reason) in images.items():
+            _upsert(session, models.PrecacheHostImage,
+                    {'request_id': req_id, 'host': host,
+                     'image_id': image_id},
+                    {'status': state, 'reason_code': code,
+                     'reason': reason[:1024] if reason else None})
 
 
-def save_host_result(request_uuid, host, status, images, detail=None):
+def save_progress(request_uuid, host, image_id, bytes_done, bytes_total):
+    """A download's progress, as its agent reported it."""
     with engines.writer() as session:
-        req = session.query(models.PrecacheRequest).filter_by(
-            uuid=request_uuid).one()
-        row = session.query(models.PrecacheHostResult).filter_by(
-            request_id=req.id, host=host).one_or_none()
-        if row is None:
-            row = models.PrecacheHostResult(request_id=req.id, host=host)
-            session.add(row)
-        row.status = status
-        row.images = json.dumps(images, sort_keys=True)
-        row.detail = detail[:255] if detail else None
-        session.flush()
-        return row
+        req_id = _request_id(session, request_uuid)
+        row = session.query(models.PrecacheHostImage).filter_by(
+            request_id=req_id, host=host, image_id=image_id).one_or_none()
+        if row is not None and row.status not in (
+                states.IMAGE_PENDING, states.DOWNLOADING):
+            return  # the final state came first
+        _upsert(session, models.PrecacheHostImage,
+                {'request_id': req_id, 'host': host, 'image_id': image_id},
+                {'status': states.DOWNLOADING, 'bytes_done': bytes_done,
+                 'bytes_total': bytes_total})

@@ -25,9 +25,11 @@ class ImageCacheDriver:
         self.conf = conf
         self.image_api = image_api
 
-    def cache_image(self, context, image_id):
+    def cache_image(self, context, image_id, progress=None):
         """Make sure ``image_id`` is in this host's image cache.
 
+        :param progress: optional ``progress(bytes_done, bytes_total)``,
+            called as a download goes on
         :returns: True when the image was downloaded now, False when it
             was already cached.
         :raises NotImplementedError: this driver cannot cache images.
@@ -101,7 +103,7 @@ class FileImageCacheDriver(ImageCacheDriver):
         """
         return part_path
 
-    def cache_image(self, context, image_id):
+    def cache_image(self, context, image_id, progress=None):
         """Download ``image_id`` into the cache unless it is there already.
 
         Overlapping requests for one image in this process download it
@@ -134,7 +136,7 @@ class FileImageCacheDriver(ImageCacheDriver):
                     chunk_size=self.conf.image.chunk_size,
                     max_image_size_mb=image_cache.max_image_size_mb,
                     reserved_disk_mb=image_cache.reserved_disk_mb,
-                    stage=self.stage)
+                    stage=self.stage, progress=progress)
             return True
 
     def cleanup_partials(self):

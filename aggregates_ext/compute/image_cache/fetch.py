@@ -119,8 +119,10 @@ def _open_part(part, image_id):
         raise exception.DownloadInProgress(image_id=image_id, path=part)
 
 
-def _stream(chunks, fd, hasher, image_id, size):
+def _stream(chunks, fd, hasher, image_id, size, progress=None):
     written = 0
+    if progress is not None:
+        progress(0, size)
     try:
         for chunk in chunks:
             written += len(chunk)
@@ -134,6 +136,8 @@ def _stream(chunks, fd, hasher, image_id, size):
             view = memoryview(chunk)
             while view:
                 view = view[os.write(fd, view):]
+            if progress is not None:
+                progress(written, size)
     finally:
         close = getattr(chunks, 'close', None)
         if close is not None:
@@ -165,7 +169,8 @@ def remove_quietly(path):
 
 
 def fetch_to_file(context, image_api, image_id, path, chunk_size=None,
-                  max_image_size_mb=0, reserved_disk_mb=0, stage=None):
+                  max_image_size_mb=0, reserved_disk_mb=0, stage=None,
+                  progress=None):
     """Download, verify and atomically place an image at ``path``.
 
     The caller holds ``path_lock(path)`` and the cache's download lock,
@@ -175,6 +180,8 @@ def fetch_to_file(context, image_api, image_id, path, chunk_size=None,
     :param stage: optional ``stage(part_path, meta)`` called with the
         verified, synced download; it returns the file to rename to ``path``
         (for example a converted copy, which it removes itself on failure).
+    :param progress: optional ``progress(bytes_done, bytes_total)``, called
+        at the start and after every chunk written (it keeps its own rate).
     :returns: the image's metadata.
     :raises ValueError: ``image_id`` is not a canonical UUID.
     :raises ImageNotFound, ImageNotAuthorized, ImageServiceUnavailable:
@@ -196,7 +203,7 @@ def fetch_to_file(context, image_api, image_id, path, chunk_size=None,
         try:
             chunks = image_api.download(context, image_id,
                                         chunk_size=chunk_size)
-            _stream(chunks, fd, hasher, image_id, size)
+            _stream(chunks, fd, hasher, image_id, size, progress)
             actual = hasher.hexdigest()
             if actual != expected:
                 raise exception.ImageChecksumMismatch(

@@ -10,7 +10,7 @@ from aggregates_ext.compute.image_cache import base
 class UnsupportedDriver(base.ImageCacheDriver):
     """Refuses every image with ``NotImplementedError``."""
 
-    def cache_image(self, context, image_id):
+    def cache_image(self, context, image_id, progress=None):
         """Always raise: this host has no image cache.
 
         :raises NotImplementedError: always.

@@ -4,17 +4,20 @@ Real API, conductor and agent managers on the fake:// transport, a real
 local image store and libvirt-layout caches in temp directories.
 """
 
+import datetime
 import hashlib
-import json
 import os
 import time
 
 import fixtures
+from oslo_utils import timeutils
 
 from aggregates_ext import allinone
-from aggregates_ext.conductor import manager as conductor_manager
+from aggregates_ext.conductor import fanout
 from aggregates_ext.db import aggregates as agg_db
+from aggregates_ext.db import engines
 from aggregates_ext.db import hosts as hosts_db
+from aggregates_ext.db import models
 from aggregates_ext.db import precache as precache_db
 from aggregates_ext.tests.unit.api import base
 
@@ -40,7 +43,7 @@ class PrecacheTestCase(base.APITestCase):
         self.cloud = allinone.AllInOne(agents=self.AGENTS, report_interval=1)
         self.cloud.start(notification_sink=self.notifications._sink)
         self.addCleanup(self.cloud.stop)
-        self.addCleanup(conductor_manager.reset_executor)
+        self.addCleanup(fanout.reset)
         self.cloud.wait_for_hosts()
         self.images = self.cloud.image_api
         self.data = os.urandom(3 * 1024 * 1024 + 17)
@@ -67,7 +70,10 @@ class PrecacheTestCase(base.APITestCase):
         self.fail('pre-cache request did not finish')
 
     def results(self, request):
-        return {r.host: (r.status, json.loads(r.images))
+        images = {}
+        for row in request.images:
+            images.setdefault(row.host, {})[row.image_id] = row.status
+        return {r.host: (r.status, images.get(r.host, {}))
                 for r in request.results}
 
     def aggregate_with(self, hosts):
@@ -87,7 +93,7 @@ class TestPrecacheFlow(PrecacheTestCase):
         self.assertEqual('application/json', resp.headers['Content-Type'])
         request = self.wait_for_request(agg['id'])
         self.assertEqual('complete', request.status)
-        self.assertEqual([IMAGE_ID], json.loads(request.image_ids))
+        self.assertEqual([IMAGE_ID], request.image_ids)
         for host in self.cloud.agent_names:
             with open(cache_path(self.state, host, IMAGE_ID), 'rb') as f:
                 self.assertEqual(self.data, f.read())
@@ -168,26 +174,68 @@ class TestPrecacheFlow(PrecacheTestCase):
             os.listdir(base_dir))
 
 
-class TestConductorRestart(PrecacheTestCase):
-    AGENTS = 1
+class TestConductorTakeover(PrecacheTestCase):
+    """Requests nobody works on are taken over, their finished hosts kept."""
 
-    def test_requests_left_running_are_marked_interrupted(self):
-        from aggregates_ext import service
-        agg = self.create('agg-r')
-        request = precache_db.create_request(agg_db.get(agg['id']), [IMAGE_ID])
-        precache_db.set_status(request.uuid, 'running',
-                               conductor='conductor-9')
-        other = precache_db.create_request(agg_db.get(agg['id']), [IMAGE_ID])
-        precache_db.set_status(other.uuid, 'running',
-                               conductor='conductor-8')
-        conductor = service.ConductorService(host='conductor-9')
-        conductor.start()
-        self.addCleanup(conductor.stop)
-        self.assertEqual('interrupted',
-                         precache_db.get_request(request.uuid).status)
-        self.assertIsNotNone(precache_db.get_request(request.uuid).finished_at)
-        # Another conductor's request is not this one's to judge.
-        self.assertEqual('running', precache_db.get_request(other.uuid).status)
+    AGENTS = 2
+
+    def orphan(self, agg_id, status, owner=None):
+        request = precache_db.create_request(
+            agg_db.get(agg_id).snapshot(), [IMAGE_ID])
+        if owner is not None:
+            # A conductor that claimed it and died: its lease expired.
+            self.assertTrue(precache_db.claim(request.uuid, owner, 5))
+            table = models.PrecacheRequest.__table__
+            with engines.writer() as session:
+                session.execute(table.update().where(
+                    table.c.uuid == request.uuid).values(
+                    lease_expires=timeutils.utcnow() -
+                    datetime.timedelta(seconds=1)))
+        return request
+
+    def test_expired_lease_resumes_with_the_hosts_left(self):
+        agg = self.aggregate_with(self.cloud.agent_names)
+        request = self.orphan(agg['id'], 'running', owner='dead:1:x')
+        # The dead conductor had recorded compute-0 already.
+        precache_db.save_host_result(
+            request.uuid, 'compute-0', 'done',
+            {IMAGE_ID: ('existing', None, None)}, via='agent')
+        fanout.LeaseKeeper(self.conductor_fanout())()
+        done = self.wait_for_request(agg['id'])
+        self.assertEqual(request.uuid, done.uuid)
+        self.assertEqual('complete', done.status)
+        self.assertEqual({'compute-0': ('done', {IMAGE_ID: 'existing'}),
+                          'compute-1': ('done', {IMAGE_ID: 'cached'})},
+                         self.results(done))
+        # compute-0 was not asked again.
+        self.assertFalse(os.path.exists(
+            cache_path(self.state, 'compute-0', IMAGE_ID)))
+        self.assertTrue(done.conductor.startswith('testhost:'))
+
+    def test_lost_pending_cast_is_picked_up(self):
+        self.config.conf.set_override('precache_pending_grace', 1,
+                                      group='conductor')
+        agg = self.aggregate_with(self.cloud.agent_names[:1])
+        self.orphan(agg['id'], 'pending')
+        time.sleep(1.2)
+        fanout.LeaseKeeper(self.conductor_fanout())()
+        self.assertEqual('complete',
+                         self.wait_for_request(agg['id']).status)
+
+    def test_live_lease_is_left_to_its_owner(self):
+        agg = self.aggregate_with(self.cloud.agent_names[:1])
+        request = precache_db.create_request(
+            agg_db.get(agg['id']).snapshot(), [IMAGE_ID])
+        self.assertTrue(precache_db.claim(request.uuid, 'alive:1:x', 60))
+        self.assertFalse(precache_db.claim(request.uuid, 'other:2:y', 60))
+        fanout.LeaseKeeper(self.conductor_fanout())()
+        time.sleep(0.3)
+        self.assertEqual('alive:1:x',
+                         precache_db.get_request(request.uuid).conductor)
+
+    def conductor_fanout(self):
+        return next(svc.manager.fanout for svc in self.cloud.services
+                    if hasattr(svc.manager, 'fanout'))
 
 
 class TestPrecacheAPIErrors(PrecacheTestCase):
