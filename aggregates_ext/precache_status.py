@@ -62,7 +62,8 @@ def reason_of(exc):
         if isinstance(exc, cls):
             return code, exc.format_message()
     if type(exc).__name__ == 'MessagingTimeout':
-        return TIMEOUT, 'No answer from the host in time: %s' % exc
+        return TIMEOUT, 'No answer from the host in time (%s: %s)' % (
+            type(exc).__name__, exc)
     message = getattr(exc, 'format_message', lambda: str(exc))()
     return OTHER, '%s: %s' % (type(exc).__name__, message)
 

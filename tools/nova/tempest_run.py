@@ -38,7 +38,6 @@ to ``tempest run`` and replace the default selection.
 """
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -152,11 +151,14 @@ def enable_ours_and_check(dep, database, workdir):
         state_path=workdir))
 
     def results_of(aggregate_id):
-        return [{'status': r.status,
-                 'hosts': {h.host: {'status': h.status,
-                                    'images': json.loads(h.images)}
-                           for h in r.results}}
-                for r in precache_db.list_requests(aggregate_id)]
+        found = []
+        for r in precache_db.list_requests(aggregate_id):
+            hosts = {h.host: {'status': h.status, 'images': {}}
+                     for h in r.results}
+            for row in r.images:
+                hosts[row.host]['images'][row.image_id] = row.status
+            found.append({'status': r.status, 'hosts': hosts})
+        return found
 
     outcomes = crosscheck.run_all(dep, before, results_of)
     for name, ok, detail in outcomes:

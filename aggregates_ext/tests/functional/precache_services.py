@@ -27,7 +27,6 @@ Glance, the virtual host and the database.
 
 import datetime
 import hashlib
-import json
 import os
 import shutil
 import signal
@@ -619,7 +618,10 @@ class Deployment(fixtures.Fixture):
 
 def results_by_host(request):
     """{host: (status, {image_id: image status}, detail)} of a request."""
-    return {r.host: (r.status, json.loads(r.images), r.detail)
+    images = {}
+    for row in request.images:
+        images.setdefault(row.host, {})[row.image_id] = row.status
+    return {r.host: (r.status, images.get(r.host, {}), r.detail)
             for r in request.results}
 
 
