@@ -57,3 +57,24 @@ class PrecacheAPI:
             precache_db.finish(request.uuid, states.FAILED)
             raise exception.ConductorUnavailable(reason=type(exc).__name__)
         return request
+
+    def list_requests(self, context, aggregate_id, status=None,
+                      request_id=None, limit=None, marker=None):
+        """The aggregate's requests, newest first.
+
+        :raises AggregateNotFound: no such aggregate
+        :raises MarkerNotFound: ``marker`` is not one of its requests
+        """
+        agg_db.get(aggregate_id)
+        return precache_db.list_requests(
+            aggregate_id=aggregate_id, status=status, request_id=request_id,
+            limit=limit, marker=marker, newest_first=True)
+
+    def get_request(self, context, aggregate_id, request_uuid):
+        """One request of the aggregate, with its hosts and images.
+
+        :raises AggregateNotFound, PrecacheRequestNotFound:
+        """
+        agg_db.get(aggregate_id)
+        return precache_db.get_request(request_uuid,
+                                       aggregate_id=aggregate_id)

@@ -15,6 +15,7 @@ import webob.exc
 from aggregates_ext.api.controllers import aggregate_images
 from aggregates_ext.api.controllers import aggregates
 from aggregates_ext.api.controllers import hypervisors
+from aggregates_ext.api.controllers import precache_requests
 from aggregates_ext.api.controllers import services
 from aggregates_ext.api.controllers import versions
 from aggregates_ext.api import wsgi
@@ -36,6 +37,8 @@ def routes():
     aggs = wsgi.Resource(aggregates.AggregatesController(),
                          actions=aggregates.ACTIONS)
     images = wsgi.Resource(aggregate_images.AggregateImagesController())
+    requests = wsgi.Resource(
+        precache_requests.PrecacheRequestsController())
     vers = wsgi.Resource(versions.VersionsController())
     svcs = wsgi.Resource(services.ServicesController())
     hyps = wsgi.Resource(hypervisors.HypervisorsController())
@@ -47,6 +50,10 @@ def routes():
         ('/os-aggregates/{id}', 'DELETE', aggs, 'delete'),
         ('/os-aggregates/{id}/action', 'POST', aggs, 'action'),
         ('/os-aggregates/{id}/images', 'POST', images, 'images'),
+        ('/os-aggregates/{aggregate_id}/precache-requests', 'GET',
+         requests, 'index'),
+        ('/os-aggregates/{aggregate_id}/precache-requests/{id}', 'GET',
+         requests, 'show'),
         ('/versions/{id}', 'GET', vers, 'show'),
         ('/os-services', 'GET', svcs, 'index'),
         ('/os-hypervisors', 'GET', hyps, 'index'),

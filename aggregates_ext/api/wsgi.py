@@ -63,11 +63,12 @@ def negotiate_version(req):
 
 
 class Result:
-    """What a handler returns: a body (or None) and a status."""
+    """What a handler returns: a body (or None), a status, headers."""
 
-    def __init__(self, body=None, status=200):
+    def __init__(self, body=None, status=200, headers=None):
         self.body = body
         self.status = status
+        self.headers = headers or {}
 
 
 def api_version(min_version=None, max_version=None):
@@ -143,6 +144,8 @@ def _json_response(result):
         response.body = b''
     else:
         response.body = jsonutils.dump_as_bytes(result.body)
+    for name, value in result.headers.items():
+        response.headers[name] = value
     return response
 
 

@@ -7,6 +7,7 @@ from aggregates_ext.api import fault
 from aggregates_ext.api import microversion as mv
 from aggregates_ext.api.schemas import aggregate_images as schema
 from aggregates_ext.api import validation
+from aggregates_ext.api.views import links
 from aggregates_ext.api import wsgi
 from aggregates_ext import exception
 from aggregates_ext.policies import aggregates as policies
@@ -40,7 +41,9 @@ class AggregateImagesController:
 
         Duplicates (400) are found before the aggregate is looked up (404);
         every image must exist in the image service (400 otherwise); the
-        first failing image aborts the request and nothing is cast.
+        first failing image aborts the request and nothing is cast.  The
+        ``Location`` header names the new request in the status API (Nova
+        sends none).
         """
         context = req.context
         context.can(policies.IMAGES)
@@ -50,5 +53,8 @@ class AggregateImagesController:
             raise fault.BadRequest('Duplicate images in request')
         if aggregate_id is None:
             raise exception.AggregateNotFound(aggregate_id=id)
-        self.api.cache_images(context, aggregate_id, image_ids)
-        return wsgi.Result(None, status=202)
+        request = self.api.cache_images(context, aggregate_id, image_ids)
+        path = 'os-aggregates/%s/precache-requests/%s' % (aggregate_id,
+                                                          request.uuid)
+        location = links.resource_url(req, path)
+        return wsgi.Result(None, status=202, headers={'Location': location})

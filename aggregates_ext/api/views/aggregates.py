@@ -7,8 +7,12 @@ from aggregates_ext.api import microversion
 _DATETIME_FORMAT = '%Y-%m-%dT%H:%M:%S.%f'
 
 
-def _datetime(value):
+def datetime_text(value):
+    """A timestamp as Nova writes it in responses, or None."""
     return value.strftime(_DATETIME_FORMAT) if value is not None else None
+
+
+_datetime = datetime_text
 
 
 def aggregate(req, agg, for_create=False, touched=False):

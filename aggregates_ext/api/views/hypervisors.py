@@ -8,11 +8,9 @@ estimate and the uptime are null, and the statistics of the versions before
 2.88 are zeros.
 """
 
-import collections
-from urllib import parse
-
 from aggregates_ext.api import microversion
 from aggregates_ext.api.schemas import hypervisors as schema
+from aggregates_ext.api.views import links
 from aggregates_ext import conf
 
 CONF = conf.CONF
@@ -73,34 +71,6 @@ def hypervisor(req, svc, up, detail=False, with_servers=False):
     return body
 
 
-def _link_prefix(url):
-    """The URL with ``[api] compute_link_prefix`` applied, as Nova does.
-
-    The prefix's scheme and host replace the URL's, and its path goes in
-    front of the URL's path.
-    """
-    prefix = CONF.api.compute_link_prefix
-    if not prefix:
-        return url
-    url_parts = list(parse.urlsplit(url))
-    prefix_parts = parse.urlsplit(prefix)
-    url_parts[0:2] = prefix_parts[0:2]
-    url_parts[2] = prefix_parts[2] + url_parts[2]
-    return parse.urlunsplit(url_parts).rstrip('/')
-
-
-def _next_link(req, marker, collection):
-    params = collections.OrderedDict(sorted(req.params.items()))
-    params['marker'] = marker
-    parts = [_link_prefix(req.application_url)]
-    project_id = req.context.project_id
-    if project_id and project_id in req.url:
-        parts.append(project_id)
-    parts.append(collection)
-    url = '/'.join(part.strip('/') for part in parts)
-    return '%s?%s' % (url, parse.urlencode(params))
-
-
 def index(req, hosts, detail=False, with_servers=False, page_size=None):
     """The list, with Nova's ``next`` link when a page is full.
 
@@ -114,8 +84,6 @@ def index(req, hosts, detail=False, with_servers=False, page_size=None):
     if page_size and len(hosts) == page_size:
         collection = 'os-hypervisors/detail' if detail else 'os-hypervisors'
         last, _up = hosts[-1]
-        body['hypervisors_links'] = [{
-            'rel': 'next',
-            'href': _next_link(req, presented_id(req, last), collection),
-        }]
+        href = links.next_link(req, presented_id(req, last), collection)
+        body['hypervisors_links'] = [{'rel': 'next', 'href': href}]
     return body

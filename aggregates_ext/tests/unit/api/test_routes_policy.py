@@ -42,7 +42,8 @@ class TestEveryRoute(base.APITestCase):
         for path, method, name, handler in _handlers():
             if path.startswith('/versions'):
                 continue
-            url = path.replace('{id}', str(agg['id']))
+            url = path.replace('{aggregate_id}', str(agg['id'])).replace(
+                '{id}', str(agg['id']))
             body = _VALID_BODIES.get(name)
             if path.endswith('/action'):
                 body = _VALID_BODIES[name]
@@ -55,7 +56,9 @@ class TestEveryRoute(base.APITestCase):
                 message = resp.json_body_or_none['forbidden']['message']
                 self.assertRegex(message, r"^Policy doesn't allow "
                                  r"(os_compute_api:os-[\w-]+:|"
-                                 r"compute:aggregates:)[\w-]+ to be "
+                                 r"compute:aggregates:|"
+                                 r"aggregates_ext:precache_requests:)"
+                                 r"[\w-]+ to be "
                                  r"performed\.$")
         self.assertEqual([], allowed)
 
