@@ -39,28 +39,20 @@ def _precache_list():
     for req in precache_db.list_requests():
         print('%s  aggregate %-6s %-9s %s  images: %s' % (
             req.uuid, req.aggregate_id, req.status,
-            req.created_at.isoformat(), ', '.join(json.loads(req.image_ids))))
+            req.created_at.isoformat(), ', '.join(req.image_ids)))
     return 0
 
 
 def _precache_show():
+    """The request as the status API shows it, without the API."""
+    from aggregates_ext.api.views import precache_requests as view
     try:
         req = precache_db.get_request(CONF.category.request_id)
     except exception.NotFound:
         print('No pre-cache request %s' % CONF.category.request_id,
               file=sys.stderr)
         return 1
-    print(json.dumps({
-        'id': req.uuid, 'aggregate_id': req.aggregate_id,
-        'status': req.status,
-        'created_at': req.created_at.isoformat(),
-        'finished_at': (req.finished_at.isoformat()
-                        if req.finished_at else None),
-        'images': json.loads(req.image_ids),
-        'hosts': {r.host: {'status': r.status,
-                           'images': json.loads(r.images),
-                           'detail': r.detail} for r in req.results},
-    }, indent=2, sort_keys=True))
+    print(json.dumps(view.detail(req), indent=2, sort_keys=True))
     return 0
 
 
