@@ -97,6 +97,16 @@ MIN_VERSION = APIVersion.parse(MIN_VERSION_STRING)
 MAX_VERSION = APIVersion.parse(MAX_VERSION_STRING)
 
 
+def before(gate):
+    """The last version before ``gate``: the upper bound of what it ended.
+
+    ``before(AGGREGATE_UUID)`` is 2.40, so that a schema "up to 2.40" and
+    one "from 2.41" read as the two sides of one gate.
+    """
+    major, minor = gate
+    return APIVersion(major, minor - 1)
+
+
 def from_headers(headers):
     """The version a request asks for.
 

@@ -81,6 +81,8 @@ def api_version(min_version=None, max_version=None):
             return func(self, req, *args, **kwargs)
         if hasattr(func, '_schemas'):
             wrapper._schemas = func._schemas
+        # For the test that every version in range has one schema.
+        wrapper._api_range = (min_version, max_version)
         return wrapper
     return wrap
 

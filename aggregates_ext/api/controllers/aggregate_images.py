@@ -7,7 +7,7 @@ from aggregates_ext.api import fault
 from aggregates_ext.api import microversion as mv
 from aggregates_ext.api.schemas import aggregate_images as schema
 from aggregates_ext.api import validation
-from aggregates_ext.api.views import links
+from aggregates_ext.api.views import common
 from aggregates_ext.api import wsgi
 from aggregates_ext import exception
 from aggregates_ext.policies import aggregates as policies
@@ -56,5 +56,5 @@ class AggregateImagesController:
         request = self.api.cache_images(context, aggregate_id, image_ids)
         path = 'os-aggregates/%s/precache-requests/%s' % (aggregate_id,
                                                           request.uuid)
-        location = links.resource_url(req, path)
+        location = common.resource_url(req, path)
         return wsgi.Result(None, status=202, headers={'Location': location})

@@ -11,7 +11,8 @@ from aggregates_ext.api import wsgi
 from aggregates_ext import exception
 from aggregates_ext.policies import aggregates as policies
 
-_BEFORE_STRICT = (2, 101)
+_BEFORE_STRICT = mv.before(mv.STRICT_QUERY)
+_BEFORE_UUID = mv.before(mv.AGGREGATE_UUID)
 
 
 def _get_id(aggregate_id):
@@ -43,7 +44,7 @@ class AggregatesController:
                              max_version=_BEFORE_STRICT)
     @validation.query_schema(schema.index_query, mv.STRICT_QUERY)
     @validation.response_body_schema(schema.index_response,
-                                     max_version=(2, 40))
+                                     max_version=_BEFORE_UUID)
     @validation.response_body_schema(schema.index_response_v241,
                                      mv.AGGREGATE_UUID)
     def index(self, req):
@@ -55,7 +56,7 @@ class AggregatesController:
                            exception.InvalidAggregateAction: 400})
     @validation.schema(schema.create)
     @validation.response_body_schema(schema.create_response,
-                                     max_version=(2, 40))
+                                     max_version=_BEFORE_UUID)
     @validation.response_body_schema(schema.create_response_v241,
                                      mv.AGGREGATE_UUID)
     def create(self, req, body):
@@ -73,7 +74,7 @@ class AggregatesController:
                              max_version=_BEFORE_STRICT)
     @validation.query_schema(schema.show_query, mv.STRICT_QUERY)
     @validation.response_body_schema(schema.show_response,
-                                     max_version=(2, 40))
+                                     max_version=_BEFORE_UUID)
     @validation.response_body_schema(schema.show_response_v241,
                                      mv.AGGREGATE_UUID)
     @typed_id_in_errors
@@ -90,7 +91,7 @@ class AggregatesController:
                            exception.AggregateMetadataKeyExists: 400})
     @validation.schema(schema.update)
     @validation.response_body_schema(schema.show_response,
-                                     max_version=(2, 40))
+                                     max_version=_BEFORE_UUID)
     @validation.response_body_schema(schema.show_response_v241,
                                      mv.AGGREGATE_UUID)
     @typed_id_in_errors
@@ -131,7 +132,7 @@ class AggregatesController:
                            exception.InvalidAggregateAction: 409})
     @validation.schema(schema.add_host)
     @validation.response_body_schema(schema.show_response,
-                                     max_version=(2, 40))
+                                     max_version=_BEFORE_UUID)
     @validation.response_body_schema(schema.show_response_v241,
                                      mv.AGGREGATE_UUID)
     @typed_id_in_errors
@@ -148,7 +149,7 @@ class AggregatesController:
                            exception.InvalidAggregateAction: 409})
     @validation.schema(schema.remove_host)
     @validation.response_body_schema(schema.show_response,
-                                     max_version=(2, 40))
+                                     max_version=_BEFORE_UUID)
     @validation.response_body_schema(schema.show_response_v241,
                                      mv.AGGREGATE_UUID)
     def remove_host(self, req, id, body):
@@ -174,7 +175,7 @@ class AggregatesController:
                            exception.AggregateMetadataKeyExists: 400})
     @validation.schema(schema.set_metadata)
     @validation.response_body_schema(schema.show_response,
-                                     max_version=(2, 40))
+                                     max_version=_BEFORE_UUID)
     @validation.response_body_schema(schema.show_response_v241,
                                      mv.AGGREGATE_UUID)
     @typed_id_in_errors

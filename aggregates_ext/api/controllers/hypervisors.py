@@ -23,6 +23,11 @@ from aggregates_ext.policies import hypervisors as policies
 MAX_LIMIT = 1000
 
 _ERRORS = {exception.Invalid: 400, exception.NotFound: 404}
+# The last versions before the gates of this API.
+_BEFORE_CPU_INFO_OBJECT = mv.before(mv.HYPERVISOR_CPU_INFO_OBJECT)
+_BEFORE_PAGING = mv.before(mv.HYPERVISOR_PAGING)
+_BEFORE_UUIDS = mv.before(mv.HOST_UUIDS)
+_BEFORE_NO_STATS = mv.before(mv.HYPERVISOR_NO_STATS)
 
 
 def _like(pattern, hostname):
@@ -55,13 +60,14 @@ def _page(req, hosts):
 class HypervisorsController:
 
     @wsgi.expected_errors(_ERRORS)
-    @validation.query_schema(schema.index_query, max_version=(2, 32))
-    @validation.query_schema(schema.index_query_v233, schema.PAGING, (2, 52))
+    @validation.query_schema(schema.index_query, max_version=_BEFORE_PAGING)
+    @validation.query_schema(schema.index_query_v233, mv.HYPERVISOR_PAGING,
+                             _BEFORE_UUIDS)
     @validation.query_schema(schema.index_query_v253, mv.HOST_UUIDS)
     @validation.response_body_schema(schema.index_response,
-                                     max_version=(2, 32))
+                                     max_version=_BEFORE_PAGING)
     @validation.response_body_schema(schema.index_response_v233,
-                                     schema.PAGING, (2, 52))
+                                     mv.HYPERVISOR_PAGING, _BEFORE_UUIDS)
     @validation.response_body_schema(schema.index_response_v253,
                                      mv.HOST_UUIDS)
     def index(self, req):
@@ -70,17 +76,19 @@ class HypervisorsController:
         return wsgi.Result(self._list(req, detail=False))
 
     @wsgi.expected_errors(_ERRORS)
-    @validation.query_schema(schema.index_query, max_version=(2, 32))
-    @validation.query_schema(schema.index_query_v233, schema.PAGING, (2, 52))
+    @validation.query_schema(schema.index_query, max_version=_BEFORE_PAGING)
+    @validation.query_schema(schema.index_query_v233, mv.HYPERVISOR_PAGING,
+                             _BEFORE_UUIDS)
     @validation.query_schema(schema.index_query_v253, mv.HOST_UUIDS)
     @validation.response_body_schema(schema.detail_response,
-                                     max_version=(2, 27))
+                                     max_version=_BEFORE_CPU_INFO_OBJECT)
     @validation.response_body_schema(schema.detail_response_v228,
-                                     schema.CPU_INFO_OBJECT, (2, 32))
+                                     mv.HYPERVISOR_CPU_INFO_OBJECT,
+                                     _BEFORE_PAGING)
     @validation.response_body_schema(schema.detail_response_v233,
-                                     schema.PAGING, (2, 52))
+                                     mv.HYPERVISOR_PAGING, _BEFORE_UUIDS)
     @validation.response_body_schema(schema.detail_response_v253,
-                                     mv.HOST_UUIDS, (2, 87))
+                                     mv.HOST_UUIDS, _BEFORE_NO_STATS)
     @validation.response_body_schema(schema.detail_response_v288,
                                      mv.HYPERVISOR_NO_STATS)
     def detail(self, req):
@@ -117,7 +125,7 @@ class HypervisorsController:
             if not hosts:
                 raise exception.NotFound(
                     "No hypervisor matching '%s' could be found." % pattern)
-        elif version.matches(schema.PAGING):
+        elif version.matches(mv.HYPERVISOR_PAGING):
             hosts, page_size = _page(req, hosts)
         return view.index(req, hosts, detail=detail,
                           with_servers=with_servers, page_size=page_size)

@@ -30,12 +30,14 @@ def last_value(req, name):
 class ServicesController:
 
     @wsgi.expected_errors({})
-    @validation.query_schema(schema.index_query, max_version=(2, 74))
-    @validation.query_schema(schema.index_query_v275, schema.STRICT_QUERY)
-    @validation.response_body_schema(schema.index_response,
-                                     max_version=(2, 10))
+    @validation.query_schema(schema.index_query,
+                             max_version=mv.before(mv.HOSTS_STRICT_QUERY))
+    @validation.query_schema(schema.index_query_v275, mv.HOSTS_STRICT_QUERY)
+    @validation.response_body_schema(
+        schema.index_response, max_version=mv.before(mv.SERVICE_FORCED_DOWN))
     @validation.response_body_schema(schema.index_response_v211,
-                                     schema.FORCED_DOWN, (2, 52))
+                                     mv.SERVICE_FORCED_DOWN,
+                                     mv.before(mv.HOST_UUIDS))
     @validation.response_body_schema(schema.index_response_v253,
                                      mv.HOST_UUIDS)
     def index(self, req):

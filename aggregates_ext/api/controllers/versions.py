@@ -12,6 +12,7 @@ import webob.dec
 from aggregates_ext.api import fault
 from aggregates_ext.api import microversion
 from aggregates_ext.api.schemas import parameter_types
+from aggregates_ext.api.schemas import versions as version_schema
 from aggregates_ext.api import validation
 from aggregates_ext.api import wsgi
 from aggregates_ext import conf
@@ -122,6 +123,7 @@ class VersionsController:
     """``GET /v2.1/versions/v2.1``: the same document, authenticated."""
 
     @validation.query_schema(parameter_types.any_query)
+    @validation.response_body_schema(version_schema.show_response)
     def show(self, req, id):
         if id != 'v2.1':
             raise fault.NotFound()

@@ -2,15 +2,10 @@
 
 import copy
 
-from aggregates_ext.api import microversion as mv
 from aggregates_ext.api.schemas import parameter_types as types
 
-# Microversions that change os-hypervisors (Nova's), besides
-# ``microversion.HOST_UUIDS`` (2.53: UUID ids, hostname pattern and
-# with_servers) and ``microversion.HYPERVISOR_NO_STATS`` (2.88).
-CPU_INFO_OBJECT = mv.HYPERVISOR_CPU_INFO_OBJECT
-PAGING = mv.HYPERVISOR_PAGING
-SERVERS_ALWAYS = mv.HOSTS_STRICT_QUERY
+# The microversions that change os-hypervisors are named in
+# ``api/microversion.py`` (HYPERVISOR_*, HOST_UUIDS, HOSTS_STRICT_QUERY).
 
 # Nova's ``non_negative_integer`` and ``boolean`` parameter types.
 _non_negative_integer = {

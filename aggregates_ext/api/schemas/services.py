@@ -2,12 +2,9 @@
 
 import copy
 
-from aggregates_ext.api import microversion as mv
 
 # Microversions that change os-services (Nova's; the UUID ids of 2.53 are
 # ``microversion.HOST_UUIDS``).
-FORCED_DOWN = mv.SERVICE_FORCED_DOWN
-STRICT_QUERY = mv.HOSTS_STRICT_QUERY
 
 # Nova's ``common_query_param``: any number of string values.
 _string_values = {'type': 'array', 'items': {'type': 'string'}}

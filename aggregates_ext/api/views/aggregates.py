@@ -3,16 +3,9 @@
 from oslo_utils import timeutils
 
 from aggregates_ext.api import microversion
+from aggregates_ext.api.views import common
 
-_DATETIME_FORMAT = '%Y-%m-%dT%H:%M:%S.%f'
-
-
-def datetime_text(value):
-    """A timestamp as Nova writes it in responses, or None."""
-    return value.strftime(_DATETIME_FORMAT) if value is not None else None
-
-
-_datetime = datetime_text
+_datetime = common.datetime_text
 
 
 def aggregate(req, agg, for_create=False, touched=False):

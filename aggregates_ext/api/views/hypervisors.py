@@ -9,8 +9,7 @@ estimate and the uptime are null, and the statistics of the versions before
 """
 
 from aggregates_ext.api import microversion
-from aggregates_ext.api.schemas import hypervisors as schema
-from aggregates_ext.api.views import links
+from aggregates_ext.api.views import common
 from aggregates_ext import conf
 
 CONF = conf.CONF
@@ -46,7 +45,8 @@ def _details(req, svc):
         return body
     body.update((name, 0) for name in _ZERO_STATS)
     body['disk_available_least'] = None
-    body['cpu_info'] = ({} if version.matches(schema.CPU_INFO_OBJECT)
+    body['cpu_info'] = ({} if version.matches(
+        microversion.HYPERVISOR_CPU_INFO_OBJECT)
                         else '{}')
     return body
 
@@ -66,7 +66,8 @@ def hypervisor(req, svc, up, detail=False, with_servers=False):
     }
     if detail:
         body.update(_details(req, svc))
-    if with_servers and req.api_version.matches(schema.SERVERS_ALWAYS):
+    if with_servers and req.api_version.matches(
+            microversion.HOSTS_STRICT_QUERY):
         body['servers'] = []
     return body
 
@@ -84,6 +85,6 @@ def index(req, hosts, detail=False, with_servers=False, page_size=None):
     if page_size and len(hosts) == page_size:
         collection = 'os-hypervisors/detail' if detail else 'os-hypervisors'
         last, _up = hosts[-1]
-        href = links.next_link(req, presented_id(req, last), collection)
+        href = common.next_link(req, presented_id(req, last), collection)
         body['hypervisors_links'] = [{'rel': 'next', 'href': href}]
     return body

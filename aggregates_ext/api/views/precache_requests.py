@@ -2,13 +2,12 @@
 
 from oslo_utils import timeutils
 
-from aggregates_ext.api.views import aggregates as aggregate_views
-from aggregates_ext.api.views import links
+from aggregates_ext.api.views import common
 from aggregates_ext import conf
 from aggregates_ext import precache_status as states
 
 CONF = conf.CONF
-_datetime = aggregate_views.datetime_text
+_datetime = common.datetime_text
 
 
 def _counts(req):
@@ -85,7 +84,7 @@ def index(http_req, aggregate_id, requests, page_size):
     if page_size and len(requests) == page_size:
         body['precache_requests_links'] = [{
             'rel': 'next',
-            'href': links.next_link(
+            'href': common.next_link(
                 http_req, requests[-1].uuid,
                 'os-aggregates/%s/precache-requests' % aggregate_id)}]
     return body

@@ -1,16 +1,12 @@
 """Compute host representations of GET /os-services, in Nova's key order."""
 
 from aggregates_ext.api import microversion
-from aggregates_ext.api.schemas import services as schema
+from aggregates_ext.api.views import common
 from aggregates_ext import conf
 
 CONF = conf.CONF
 
-_DATETIME_FORMAT = '%Y-%m-%dT%H:%M:%S.%f'
-
-
-def _datetime(value):
-    return value.strftime(_DATETIME_FORMAT) if value is not None else None
+_datetime = common.datetime_text
 
 
 def presented_binary():
@@ -37,7 +33,7 @@ def service(req, svc, up, zone):
         'updated_at': _datetime(svc.last_seen_up),
         'disabled_reason': svc.disabled_reason,
     }
-    if version.matches(schema.FORCED_DOWN):
+    if version.matches(microversion.SERVICE_FORCED_DOWN):
         body['forced_down'] = svc.forced_down
     return body
 

@@ -1,5 +1,8 @@
-"""Every route: a request schema, and 403 for a non-admin."""
+"""Every route: schemas for every version, and 403 for a non-admin."""
 
+import testtools
+
+from aggregates_ext.api import microversion as mv
 from aggregates_ext.api import router
 from aggregates_ext.api import validation
 from aggregates_ext.api import wsgi
@@ -84,3 +87,42 @@ class TestPolicyFile(base.APITestCase):
         self.assertEqual(403, self.req('POST', '/os-aggregates',
                                        {'aggregate': {'name': 'x'}},
                                        token=base.MEMBER).status_int)
+
+
+def _following(version):
+    return (version[0], version[1] + 1)
+
+
+class TestSchemaRanges(testtools.TestCase):
+    """Every version a handler serves has exactly one schema of each kind.
+
+    The request schema (body or query) and the response schema, from the
+    handler's first version (2.1, or its api_version gate) to 2.104: no
+    gap, no overlap, as Nova's validation checks its own.
+    """
+
+    def test_no_gap_no_overlap(self):
+        problems = []
+        for path, method, name, handler in _handlers():
+            low, high = getattr(handler, '_api_range', (None, None))
+            low = tuple(low or mv.MIN_VERSION)
+            high = tuple(high or mv.MAX_VERSION)
+            kinds = ['body' if method in ('POST', 'PUT') else 'query',
+                     'response']
+            for kind in kinds:
+                ranges = sorted(
+                    (tuple(lo or mv.MIN_VERSION), tuple(hi or mv.MAX_VERSION))
+                    for _schema, lo, hi in
+                    validation.schemas_of(handler).get(kind, []))
+                where = '%s %s %s (%s)' % (method, path, name, kind)
+                if not ranges:
+                    problems.append('%s: none' % where)
+                    continue
+                if ranges[0][0] > low or ranges[-1][1] < high:
+                    problems.append('%s: %s does not cover %s-%s'
+                                    % (where, ranges, low, high))
+                for (_lo, hi), (next_lo, _hi) in zip(ranges, ranges[1:]):
+                    if next_lo != _following(hi):
+                        problems.append('%s: %s then %s' % (where, hi,
+                                                            next_lo))
+        self.assertEqual([], problems)

@@ -1,4 +1,4 @@
-"""Links in responses, built as Nova builds them."""
+"""What every view writes the same way: timestamps and links, as Nova."""
 
 import collections
 from urllib import parse
@@ -6,6 +6,12 @@ from urllib import parse
 from aggregates_ext import conf
 
 CONF = conf.CONF
+_DATETIME_FORMAT = '%Y-%m-%dT%H:%M:%S.%f'
+
+
+def datetime_text(value):
+    """A timestamp as Nova writes it in responses, or None."""
+    return value.strftime(_DATETIME_FORMAT) if value is not None else None
 
 
 def link_prefix(url):
