@@ -134,6 +134,8 @@ class Fanout:
         """
         self.clients = clients
         self._active = set()
+        # {request uuid: row id} of the requests running here.
+        self._pks = {}
         self._active_lock = threading.Lock()
 
     def start(self, context, request_uuid):
@@ -173,6 +175,7 @@ class Fanout:
             return None
         started = time.monotonic()
         req = precache_db.get_request(request_uuid)
+        self._pks[request_uuid] = req.id
         aggregate, image_ids = req.aggregate, list(req.image_ids)
         hosts = list(aggregate['hosts'])
         finished = {r.host for r in req.results if r.status in (
@@ -218,13 +221,15 @@ class Fanout:
                     reason, chosen[host])
         self._summarise(context, request_uuid, aggregate, image_ids, tally,
                         time.monotonic() - started)
+        self._pks.pop(request_uuid, None)
         return tally
 
     def _cache_on_host(self, context, request_uuid, aggregate, tally, host,
                        image_ids, target):
         context.update_store()
         precache_db.save_host_result(request_uuid, host, states.HOST_RUNNING,
-                                     {}, via=target)
+                                     {}, via=target,
+                                     request_pk=self._pks.get(request_uuid))
         try:
             if target == targets.AGENT:
                 answer = self.clients.compute_api.cache_images(
@@ -252,8 +257,9 @@ class Fanout:
                      host_status, images, detail, via):
         index = tally.record(images, host_status)
         try:
-            precache_db.save_host_result(request_uuid, host, host_status,
-                                         images, detail, via=via)
+            precache_db.save_host_result(
+                request_uuid, host, host_status, images, detail, via=via,
+                request_pk=self._pks.get(request_uuid))
         except Exception:
             LOG.exception('Could not record the pre-cache result of %s for '
                           'request %s', host, request_uuid)

@@ -148,46 +148,64 @@ def _request_id(session, request_uuid):
     return row[0]
 
 
-def _upsert(session, model, keys, values):
-    row = session.query(model).filter_by(**keys).one_or_none()
-    if row is None:
-        row = model(**keys)
-        session.add(row)
-    for name, value in values.items():
-        setattr(row, name, value)
-    return row
+def _update_or_insert(session, table, keys, values, now):
+    """One row by ``keys``: an UPDATE, and an INSERT if there was none."""
+    where = [table.c[name] == value for name, value in keys.items()]
+    updated = session.execute(table.update().where(*where).values(
+        updated_at=now, **values))
+    if updated.rowcount == 0:
+        session.execute(table.insert().values(created_at=now, **keys,
+                                              **values))
 
 
 def save_host_result(request_uuid, host, status, images, detail=None,
-                     via=None):
+                     via=None, request_pk=None):
     """A host's result and its images' final states, in one transaction.
 
+    A few statements, whatever the number of hosts already recorded (the
+    request's other results are not loaded).
+
     :param images: {image_id: (state, reason_code, reason)}
+    :param request_pk: the request's row id, when the caller knows it
     """
+    now = timeutils.utcnow()
+    results = models.PrecacheHostResult.__table__
+    image_rows = models.PrecacheHostImage.__table__
     with engines.writer() as session:
-        req_id = _request_id(session, request_uuid)
-        _upsert(session, models.PrecacheHostResult,
-                {'request_id': req_id, 'host': host},
-                {'status': status, 'via': via,
-                 'detail': detail[:255] if detail else None})
+        req_id = request_pk or _request_id(session, request_uuid)
+        _update_or_insert(session, results,
+                          {'request_id': req_id, 'host': host},
+                          {'status': status, 'via': via,
+                           'detail': detail[:255] if detail else None}, now)
         for image_id, (state, code, reason) in images.items():
-            _upsert(session, models.PrecacheHostImage,
-                    {'request_id': req_id, 'host': host,
-                     'image_id': image_id},
-                    {'status': state, 'reason_code': code,
-                     'reason': reason[:1024] if reason else None})
+            _update_or_insert(
+                session, image_rows,
+                {'request_id': req_id, 'host': host, 'image_id': image_id},
+                {'status': state, 'reason_code': code,
+                 'reason': reason[:1024] if reason else None}, now)
 
 
 def save_progress(request_uuid, host, image_id, bytes_done, bytes_total):
-    """A download's progress, as its agent reported it."""
+    """A download's progress, as its agent reported it.
+
+    Ignored once the image has its final state (a late report).
+    """
+    now = timeutils.utcnow()
+    table = models.PrecacheHostImage.__table__
     with engines.writer() as session:
         req_id = _request_id(session, request_uuid)
-        row = session.query(models.PrecacheHostImage).filter_by(
-            request_id=req_id, host=host, image_id=image_id).one_or_none()
-        if row is not None and row.status not in (
-                states.IMAGE_PENDING, states.DOWNLOADING):
-            return  # the final state came first
-        _upsert(session, models.PrecacheHostImage,
-                {'request_id': req_id, 'host': host, 'image_id': image_id},
-                {'status': states.DOWNLOADING, 'bytes_done': bytes_done,
-                 'bytes_total': bytes_total})
+        keys = {'request_id': req_id, 'host': host, 'image_id': image_id}
+        updated = session.execute(table.update().where(
+            *[table.c[k] == v for k, v in keys.items()],
+            table.c.status.in_((states.IMAGE_PENDING,
+                                states.DOWNLOADING))).values(
+            status=states.DOWNLOADING, bytes_done=bytes_done,
+            bytes_total=bytes_total, updated_at=now))
+        if updated.rowcount:
+            return
+        exists = session.execute(sa.select(table.c.id).where(
+            *[table.c[k] == v for k, v in keys.items()])).first()
+        if exists is None:
+            session.execute(table.insert().values(
+                created_at=now, updated_at=now, status=states.DOWNLOADING,
+                bytes_done=bytes_done, bytes_total=bytes_total, **keys))
