@@ -12,8 +12,8 @@ import errno
 import hashlib
 import os
 import shutil
-import threading
 
+from oslo_concurrency import lockutils
 from oslo_log import log as logging
 
 from aggregates_ext import exception
@@ -25,33 +25,17 @@ MiB = 1024 * 1024
 PART_SUFFIX = '.part'
 
 
-# Per-path locks, shared by every thread of the process.  Entries live only
-# while someone holds or waits for the lock, so the table does not grow
-# with the number of images ever cached.
-_locks_guard = threading.Lock()
-_locks = {}
-
-
 @contextlib.contextmanager
 def path_lock(path):
     """Serialize work on one cache file among the threads of this process.
 
     Callers check whether the file exists and download it under this lock,
     so overlapping requests for one image download it once: the second
-    caller waits, then finds the file.
+    caller waits, then finds the file.  (oslo.concurrency's internal lock:
+    a named semaphore that lives while someone holds or waits for it.)
     """
-    key = os.path.abspath(path)
-    with _locks_guard:
-        entry = _locks.setdefault(key, [threading.Lock(), 0])
-        entry[1] += 1
-    try:
-        with entry[0]:
-            yield
-    finally:
-        with _locks_guard:
-            entry[1] -= 1
-            if not entry[1]:
-                del _locks[key]
+    with lockutils.lock('aggregates-ext-cache:' + os.path.abspath(path)):
+        yield
 
 
 def check_disk_space(directory, image_id, needed, reserved_disk_mb):

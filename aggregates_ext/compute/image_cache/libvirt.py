@@ -8,16 +8,17 @@ nova-compute's age-based cache cleanup.
 """
 
 import contextlib
-import fcntl
 import hashlib
-import json
 import os
 import re
 import shutil
-import subprocess
 
+from oslo_concurrency import lockutils
+from oslo_concurrency import processutils
 from oslo_log import log as logging
+from oslo_utils import imageutils
 from oslo_utils.imageutils import format_inspector
+from oslo_utils import units
 
 from aggregates_ext.compute.image_cache import base
 from aggregates_ext.compute.image_cache import fetch
@@ -46,8 +47,13 @@ DETECTED_FORMATS = dict(
     {fmt: _RAW_CONTENT for fmt in RAW_FORMATS},
     qcow2={'qcow2'}, vmdk={'vmdk'}, vdi={'vdi'}, vhd={'vhd'},
     vhdx={'vhdx'}, ploop={'ploop', 'raw'})
-# qemu-img info only reads headers; a longer run means a hostile image.
-QEMU_IMG_INFO_TIMEOUT = 60
+# qemu-img info only reads headers: a run that needs more memory or CPU
+# than this is a hostile image (the limits Nova gives it too).
+QEMU_IMG_INFO_LIMITS = processutils.ProcessLimits(address_space=1 * units.Gi,
+                                                  cpu_time=30)
+# nova-compute's lock names: oslo.concurrency's external lock
+# ``<instances_path>/locks/nova-<name>``.
+NOVA_LOCK_PREFIX = 'nova-'
 
 
 class LibvirtDriver(base.FileImageCacheDriver):
@@ -68,21 +74,15 @@ class LibvirtDriver(base.FileImageCacheDriver):
         """
         lock_dir = os.path.join(self._instances_path or
                                 self.conf.instances_path, 'locks')
-        os.makedirs(lock_dir, exist_ok=True)
-        fd = os.open(os.path.join(lock_dir, 'nova-' + name),
-                     os.O_RDWR | os.O_CREAT, 0o644)
+        lock = lockutils.external_lock(name, lock_file_prefix=NOVA_LOCK_PREFIX,
+                                       lock_path=lock_dir)
+        if not lock.acquire(blocking=False):
+            yield False
+            return
         try:
-            try:
-                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.lockf(fd, fcntl.LOCK_UN)
+            yield True
         finally:
-            os.close(fd)
+            lock.release()
 
     def __init__(self, conf, image_api, instances_path=None):
         """Cache below ``instances_path``, by default the option's value.
@@ -143,12 +143,12 @@ class LibvirtDriver(base.FileImageCacheDriver):
             return part_path
 
         fetch.check_disk_space(os.path.dirname(part_path), image_id,
-                               int(info.get('virtual-size') or 0),
+                               int(info.virtual_size or 0),
                                self.conf.image_cache.reserved_disk_mb)
         converted = part_path[:-len(fetch.PART_SUFFIX)] + CONVERTED_SUFFIX
         try:
-            _run(image_id, [qemu_img, 'convert', '-f', qemu_format,
-                            '-O', 'raw', part_path, converted])
+            _execute(image_id, qemu_img, 'convert', '-f', qemu_format,
+                     '-O', 'raw', part_path, converted)
             # qemu-img does not promise the data is on disk when it exits.
             fd = os.open(converted, os.O_RDONLY)
             try:
@@ -162,20 +162,16 @@ class LibvirtDriver(base.FileImageCacheDriver):
         return converted
 
 
-def _run(image_id, argv, timeout=None):
+def _execute(image_id, *cmd, **kwargs):
+    """Run ``cmd`` (oslo.concurrency); its failure is the image's error."""
     try:
-        result = subprocess.run(argv, check=True, capture_output=True,
-                                timeout=timeout, text=True)
-    except subprocess.CalledProcessError as e:
+        out, _err = processutils.execute(*cmd, **kwargs)
+    except processutils.ProcessExecutionError as e:
         raise exception.ImageCacheError(
             image_id=image_id,
-            reason='%s failed: %s' % (' '.join(argv[:2]),
-                                      (e.stderr or '').strip()))
-    except subprocess.TimeoutExpired:
-        raise exception.ImageCacheError(
-            image_id=image_id,
-            reason='%s did not finish in %s s' % (' '.join(argv[:2]), timeout))
-    return result.stdout
+            reason='%s failed (exit %s): %s' % (
+                ' '.join(cmd[:2]), e.exit_code, (e.stderr or '').strip()))
+    return out
 
 
 def _inspect(path, disk_format, image_id):
@@ -206,30 +202,25 @@ def _inspect(path, disk_format, image_id):
 def _qemu_img_info(qemu_img, path, qemu_format, image_id):
     # The format is given, never probed: probing lets a raw image that
     # starts with a qcow2 header be read as qcow2.
-    out = _run(image_id, [qemu_img, 'info', '--output=json',
-                          '-f', qemu_format, path],
-               timeout=QEMU_IMG_INFO_TIMEOUT)
+    out = _execute(image_id, qemu_img, 'info', '--output=json',
+                   '-f', qemu_format, path, prlimit=QEMU_IMG_INFO_LIMITS)
     try:
-        info = json.loads(out)
-    except ValueError:
+        return imageutils.QemuImgInfo(out, format='json')
+    except (ValueError, TypeError, AttributeError):
         raise exception.ImageCacheError(
             image_id=image_id, reason='unreadable qemu-img info output')
-    if not isinstance(info, dict):
-        raise exception.ImageCacheError(
-            image_id=image_id, reason='unreadable qemu-img info output')
-    return info
 
 
 def _check_safe(info, qemu_format, image_id):
     def refuse(reason):
         raise exception.ImageNotCacheable(image_id=image_id, reason=reason)
 
-    if info.get('format') != qemu_format:
+    if info.file_format != qemu_format:
         refuse('qemu-img reads it as %s, the image service says %s'
-               % (info.get('format'), qemu_format))
-    if info.get('backing-filename') or info.get('full-backing-filename'):
+               % (info.file_format, qemu_format))
+    if info.backing_file:
         refuse('it has a backing file')
-    specific = info.get('format-specific') or {}
+    specific = info.format_specific or {}
     data = specific.get('data') or {}
     if data.get('data-file'):
         refuse('it has an external data file')

@@ -273,20 +273,21 @@ class LibvirtDriverTestCase(ImageCacheTestCase):
             results.append(driver.cache_image(None, IMAGE_ID))
 
         threads = [threading.Thread(target=cache) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        # Let the download finish only once both callers are inside the
-        # lock (one downloading, one waiting).
+        threads[0].start()
+        # The first caller is downloading (held in the download) ...
         deadline = time.time() + 10
-        while fetch._locks.get(os.path.abspath(path), [None, 0])[1] < 2:
+        while not self.image_api.downloads:
             self.assertLess(time.time(), deadline)
             time.sleep(0.01)
+        # ... when the second arrives and waits on the file's lock.
+        threads[1].start()
+        time.sleep(0.2)
+        self.assertFalse(os.path.exists(path))
         self.image_api.release.set()
         for thread in threads:
             thread.join(10)
         self.assertEqual([False, True], sorted(results))
         self.assertEqual(1, self.image_api.downloads)
-        self.assertEqual({}, fetch._locks)
 
     def test_different_images_cached_side_by_side(self):
         self.register()
