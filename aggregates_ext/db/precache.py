@@ -154,6 +154,8 @@ def _update_or_insert(session, table, keys, values, now):
     updated = session.execute(table.update().where(*where).values(
         updated_at=now, **values))
     if updated.rowcount == 0:
+        values = {name: value for name, value in values.items()
+                  if not isinstance(value, sa.Column)}
         session.execute(table.insert().values(created_at=now, **keys,
                                               **values))
 
@@ -178,11 +180,16 @@ def save_host_result(request_uuid, host, status, images, detail=None,
                           {'status': status, 'via': via,
                            'detail': detail[:255] if detail else None}, now)
         for image_id, (state, code, reason) in images.items():
+            values = {'status': state, 'reason_code': code,
+                      'reason': reason[:1024] if reason else None}
+            if state == states.CACHED:
+                # A finished download: all of the size its progress
+                # reports gave (none, when it ended before the first).
+                values['bytes_done'] = image_rows.c.bytes_total
             _update_or_insert(
                 session, image_rows,
                 {'request_id': req_id, 'host': host, 'image_id': image_id},
-                {'status': state, 'reason_code': code,
-                 'reason': reason[:1024] if reason else None}, now)
+                values, now)
 
 
 def save_progress(request_uuid, host, image_id, bytes_done, bytes_total):

@@ -274,7 +274,7 @@ class PrecacheMultiprocessTest(testtools.TestCase):
             # Both calls reached the agent before the first download ended:
             # the requests really overlapped on the host.
             asked = dep.log_times(dep.agents[host],
-                                  'Caching 1 image(s) by request')
+                                  '%s: caching 1 image(s) for request' % host)
             done = dep.log_times(dep.agents[host],
                                  'Cached image %s at' % image['id'])
             self.assertEqual(2, len(asked), host)

@@ -159,6 +159,29 @@ class TestPrecacheStatus(flow.PrecacheTestCase):
             'hosts']
         self.assertEqual('stalled', host['images'][0]['status'])
 
+    def test_finished_download_shows_its_whole_size(self):
+        agg = self.aggregate_with(self.cloud.agent_names[:1])
+        request = precache_db.create_request(
+            agg_db.get(agg['id']).snapshot(), [IMAGE_ID, OTHER_ID])
+        precache_db.save_progress(request.uuid, 'compute-0', IMAGE_ID,
+                                  1024, 4096)
+        precache_db.save_host_result(
+            request.uuid, 'compute-0', 'done',
+            {IMAGE_ID: ('cached', None, None),
+             OTHER_ID: ('cached', None, None)})
+        path = '/os-aggregates/%s/precache-requests/%s' % (agg['id'],
+                                                           request.uuid)
+        (host,) = self.get(path).json_body_or_none['precache_request'][
+            'hosts']
+        reported, unreported = host['images']
+        self.assertEqual(('cached', 4096, 4096), (
+            reported['status'], reported['bytes_done'],
+            reported['bytes_total']))
+        # Finished before its first report: the size is not known.
+        self.assertEqual(('cached', None, None), (
+            unreported['status'], unreported['bytes_done'],
+            unreported['bytes_total']))
+
     def reported_long_ago(self, request_uuid):
         import datetime
 
