@@ -44,6 +44,13 @@ opts = [
         min=1,
         help='Seconds to wait for a pre-cached image to appear in every '
              'host\'s cache.'),
+    cfg.BoolOpt(
+        'precache_status_api',
+        default=True,
+        help='Whether the service has aggregates-ext\'s pre-cache status '
+             'API (GET /os-aggregates/{id}/precache-requests[/{id}]).  '
+             'Set it to False to run the plugin against a Nova that '
+             'answers those paths with 404: their tests are then skipped.'),
     cfg.StrOpt(
         'image_ref',
         help='An existing, active image to pre-cache.  Unset: the tests '

@@ -56,7 +56,6 @@ openstackdocs_bug_tag = 'doc'
 openstackdocs_auto_name = False
 
 html_theme = 'openstackdocs'
-html_static_path = ['_static']
 
 source_suffix = {'.rst': 'restructuredtext'}
 master_doc = 'index'
