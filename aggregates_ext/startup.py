@@ -9,6 +9,7 @@ and exit status 1.
 
 import functools
 import os
+import re
 import sys
 
 from amqp import exceptions as amqp_exc
@@ -21,6 +22,7 @@ from aggregates_ext import conf
 from aggregates_ext.db import engines
 
 CONF = conf.CONF
+_URL_PASSWORD = re.compile(r'([/,][^:/@,]*):[^@/,]*@')
 LOG = logging.getLogger(__name__)
 PROJECT = 'aggregates-ext'
 AUTHTOKEN_GROUP = 'keystone_authtoken'
@@ -43,8 +45,39 @@ def prepare_service(argv=None, default_config_files=None, database=True):
     logging.setup(CONF, PROJECT)
     global _log_to_file
     _log_to_file = bool(CONF.log_file or CONF.log_dir)
+    _log_what_was_loaded(database)
     if database:
         engines.configure(CONF)
+
+
+def safe_url(url):
+    """``url`` without its passwords, for logs and messages.
+
+    Database and transport URLs alike, a transport URL's several hosts
+    included (``rabbit://u:p@h1,u:p@h2/vhost``).
+    """
+    if not url:
+        return url
+    return _URL_PASSWORD.sub(r'\1:***@', url)
+
+
+def _log_what_was_loaded(database):
+    """One start-up line: config files, database, broker; no secrets."""
+    LOG.info('%s %s: config files %s; database %s%s; transport %s',
+             os.path.basename(sys.argv[0]) or PROJECT, _version(),
+             ', '.join(CONF.config_file) or '(none)',
+             safe_url(CONF.database.connection) if database else '(unused)',
+             '; Nova database %s' % safe_url(CONF.nova_database.connection)
+             if CONF.nova_database.connection else '',
+             safe_url(CONF.transport_url) or '(none)')
+
+
+def _version():
+    from importlib import metadata
+    try:
+        return metadata.version('aggregates-ext')
+    except metadata.PackageNotFoundError:
+        return 'unknown version'
 
 
 def check_database():
