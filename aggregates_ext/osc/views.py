@@ -41,7 +41,7 @@ def image_progress(image):
         return '%s %s' % (status, size(done or 0))
     if status in states.IMAGE_OK:
         return '%s %s' % (status, size(total)) if total else status
-    if image.get('reason_code'):
+    if image.get('reason_code') not in (None, status):
         return '%s (%s)' % (status, image['reason_code'])
     return status
 
@@ -135,8 +135,11 @@ def change_lines(before, after, elapsed):
 
 
 def summary_lines(request, elapsed):
-    """The end of ``watch``: the outcome, then every host or image that
-    did not make it, with the reason the API gives."""
+    """The end of ``watch``: the outcome, then what did not make it.
+
+    Every host and image that failed or was skipped, with the reason the
+    API gives.
+    """
     lines = ['Pre-cache request %s %s after %.1f s: %s.' % (
         request['id'], request['status'], elapsed,
         counts_text(request['counts']))]
