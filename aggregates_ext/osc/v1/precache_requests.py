@@ -48,6 +48,20 @@ def _add_aggregate_argument(parser):
                         help='Aggregate (name or ID)')
 
 
+def _add_request_argument(parser):
+    parser.add_argument(
+        'request', metavar='<request>', nargs='?',
+        help='Pre-cache request: its ID, or the request ID ("req-...") of '
+             'the API request that made it (default: the newest request '
+             'of the aggregate)')
+
+
+def _find_request(client, aggregate, parsed_args):
+    if parsed_args.request:
+        return client.find_request(aggregate['id'], parsed_args.request)
+    return client.newest_request(aggregate['id'])
+
+
 class ListPrecacheRequest(command.Lister):
     """List the image pre-cache requests of an aggregate, newest first"""
 
@@ -97,16 +111,13 @@ class ShowPrecacheRequest(command.ShowOne):
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         _add_aggregate_argument(parser)
-        parser.add_argument(
-            'request', metavar='<request>',
-            help='Pre-cache request (its ID, or the request ID '
-                 '"req-..." of the API request that made it)')
+        _add_request_argument(parser)
         return parser
 
     def take_action(self, parsed_args):
         client = _client(self.app)
         aggregate = client.find_aggregate(parsed_args.aggregate)
-        request = client.find_request(aggregate['id'], parsed_args.request)
+        request = _find_request(client, aggregate, parsed_args)
         values = dict(request)
         values['images'] = format_columns.ListColumn(request['images'])
         values['counts'] = CountsColumn(request['counts'])
@@ -125,10 +136,7 @@ class WatchPrecacheRequest(command.Command):
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         _add_aggregate_argument(parser)
-        parser.add_argument(
-            'request', metavar='<request>', nargs='?',
-            help='Pre-cache request (its ID or "req-..." request ID; '
-                 'default: the newest request of the aggregate)')
+        _add_request_argument(parser)
         parser.add_argument(
             '--interval', metavar='<seconds>', type=float, default=2.0,
             help='Seconds between two looks at the request (default 2)')
@@ -141,11 +149,7 @@ class WatchPrecacheRequest(command.Command):
     def take_action(self, parsed_args):
         client = _client(self.app)
         aggregate = client.find_aggregate(parsed_args.aggregate)
-        if parsed_args.request:
-            request = client.find_request(aggregate['id'],
-                                          parsed_args.request)
-        else:
-            request = client.newest_request(aggregate['id'])
+        request = _find_request(client, aggregate, parsed_args)
         out = self.app.stdout
         screen = Screen(out) if _isatty(out) else ChangeLog(out)
         started = time.monotonic()
