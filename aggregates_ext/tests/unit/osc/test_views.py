@@ -1,6 +1,7 @@
 """What the plugin prints of a request, and watch's exit status."""
 
 import copy
+import io
 
 import testtools
 
@@ -128,3 +129,23 @@ class TestWatchLines(testtools.TestCase):
              '  c1 %s: error (size_cap): Too large.' % IMAGE,
              '  c2: skipped: The host is down.'],
             views.summary_lines(doc, 4.0))
+
+
+class TestScreen(testtools.TestCase):
+
+    def test_redraw_goes_up_the_lines_drawn_and_clears(self):
+        from aggregates_ext.osc.v1 import precache_requests as commands
+
+        out = io.StringIO()
+        screen = commands.Screen(out)
+        doc = request('running', ('c0', 'running', image('downloading', 1,
+                                                         10)))
+        screen.show(doc, 'agg1', 1)
+        first = out.getvalue()
+        self.assertNotIn('\x1b', first)
+        self.assertEqual(3, len(first.splitlines()))
+        doc['hosts'][0]['images'][0]['bytes_done'] = 9
+        screen.show(doc, 'agg1', 2)
+        second = out.getvalue()[len(first):]
+        self.assertTrue(second.startswith('\x1b[3F\x1b[J'), repr(second))
+        self.assertIn('downloading 9 B/10 B (90%)', second)
