@@ -5,6 +5,7 @@ import io
 
 import testtools
 
+from aggregates_ext.osc.v1 import precache_requests as commands
 from aggregates_ext.osc import views
 
 IMAGE = '6a1f2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b'
@@ -134,8 +135,6 @@ class TestWatchLines(testtools.TestCase):
 class TestScreen(testtools.TestCase):
 
     def test_redraw_goes_up_the_lines_drawn_and_clears(self):
-        from aggregates_ext.osc.v1 import precache_requests as commands
-
         out = io.StringIO()
         screen = commands.Screen(out)
         doc = request('running', ('c0', 'running', image('downloading', 1,
