@@ -97,6 +97,9 @@ def try_commands(clouds_yaml, agents, image_id):
         % ' '.join(agents),
         'openstack --os-compute-api-version 2.81 aggregate cache image '
         'agg1 %s' % image_id,
+        'openstack aggregate precache watch agg1',
+        'openstack aggregate precache list agg1',
+        'openstack aggregate precache show agg1',
         'ls -l %s' % bases,
     ]
 

@@ -28,6 +28,8 @@ extensions = [
     'oslo_config.sphinxconfiggen',
     'oslo_policy.sphinxext',
     'oslo_policy.sphinxpolicygen',
+    # The OpenStackClient plugin's commands (cli/openstack-aggregate-precache).
+    'cliff.sphinxext',
     # Ours, in _exts/.
     'console_scripts',
     'notification_samples',
@@ -64,6 +66,8 @@ project = 'aggregates-ext'
 copyright = '2026, aggregates-ext developers'
 
 exclude_patterns = ['_exts']
+# Our OSC commands, as cliff's directive shows them.
+autoprogram_cliff_application = 'openstack'
 # Option names such as --config-file must keep both hyphens.
 smartquotes = False
 pygments_style = 'native'

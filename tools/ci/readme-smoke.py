@@ -9,7 +9,8 @@ In a fresh clone of this repository (HEAD) and a throwaway $HOME:
  3. every module of the package imported in that venv, and every
     third-party distribution it imports named in requirements.txt;
  4. ``--help`` of every console script in setup.cfg: exit 0, no warning;
- 5. a separate venv with python-openstackclient (cached);
+ 5. a separate venv with python-openstackclient and the clone, where
+    ``openstack`` has the plugin's ``aggregate precache`` commands;
  6. the README's command itself (``--port 0`` added: a free port), until
     its banner; no warning on stderr while it starts; /healthcheck;
  7. the banner's "Try it" commands with that ``openstack``, which must be
@@ -23,8 +24,8 @@ Each step prints its time; a failure names its step and exits 1.
 Standard library only: it runs before anything is installed.
 
 Usage: tools/ci/readme-smoke.py [--keep]
-Environment: AGGREGATES_EXT_FUNCTIONAL_DIR (cache of the client venv,
-default ~/.cache/aggregates-ext-functional).
+Environment: AGGREGATES_EXT_FUNCTIONAL_DIR (pip's cache for the client
+venv is its pip-cache/, default ~/.cache/aggregates-ext-functional).
 """
 
 import configparser
@@ -43,6 +44,9 @@ import urllib.request
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 CLIENT_REQUIREMENT = 'python-openstackclient>=6.0.0'
+# The OpenStackClient plugin's commands (openstack.aggregates_ext.v1).
+PLUGIN_COMMANDS = ('aggregate precache list', 'aggregate precache show',
+                   'aggregate precache watch')
 STATE_IN_README = '~/.local/state/aggregates-ext'
 IMAGE_IN_README = '<image id from the banner>'
 PORT_IN_README = '9774'
@@ -234,24 +238,32 @@ print(json.dumps({'modules': len(mods), 'unknown': unknown,
         return ', '.join(names)
 
     def step_client_venv(self):
+        # As the README says a user gets the plugin's commands: the client
+        # and this package installed together, here in a venv of this run
+        # (the clone, not the service's venv); pip's cache is kept between
+        # runs, so only the first one downloads.
         base = os.environ.get('AGGREGATES_EXT_FUNCTIONAL_DIR') or \
             os.path.join(os.path.expanduser('~'), '.cache',
                          'aggregates-ext-functional')
-        self.client = os.path.join(base, 'venv-openstackclient')
-        marker = os.path.join(self.client, '.installed')
-        want = '%s %s' % (CLIENT_REQUIREMENT, sys.version.split()[0])
-        if os.path.exists(marker) and open(marker).read() == want:
-            return 'cached: ' + self.client
-        shutil.rmtree(self.client, ignore_errors=True)
         os.makedirs(base, exist_ok=True)
+        self.client = os.path.join(self.workdir, 'client')
+        env = dict(self.env, PIP_CACHE_DIR=os.path.join(base, 'pip-cache'))
         self.check([sys.executable, '-m', 'venv', self.client],
-                   'python3 -m venv (client)', cwd=base)
-        self.check([os.path.join(self.client, 'bin', 'pip'), 'install',
-                    '-q', CLIENT_REQUIREMENT], 'pip install the client',
-                   cwd=base)
-        with open(marker, 'w') as f:
-            f.write(want)
-        return 'installed: ' + self.client
+                   'python3 -m venv (client)', cwd=self.workdir)
+        pip = os.path.join(self.client, 'bin', 'pip')
+        self.check([pip, 'install', '-q', CLIENT_REQUIREMENT, self.src],
+                   'pip install the client and the clone', env=env,
+                   cwd=self.workdir)
+        self.check([pip, 'check'], 'pip check (client)', cwd=self.workdir)
+        commands = self.check(
+            [os.path.join(self.client, 'bin', 'openstack'), 'command',
+             'list', '--group', 'openstack.aggregates_ext.v1', '-f',
+             'value'], 'openstack command list', cwd=self.workdir).stdout
+        for name in PLUGIN_COMMANDS:
+            if name not in commands:
+                raise StepFailed('openstack has no %r command:\n%s'
+                                 % (name, commands))
+        return 'python-openstackclient and the clone in %s' % self.client
 
     def step_start(self):
         self.out = open(os.path.join(self.workdir, 'all.out'), 'w+')
