@@ -61,7 +61,10 @@ def _register_images(image_api):
     if not images and CONF.demo_image_mb:
         path = os.path.join(CONF.state_path, 'demo-image.raw')
         with open(path, 'wb') as f:
-            for _ in range(CONF.demo_image_mb):
+            # A raw disk with an empty first sector: random bytes there
+            # could carry an MBR signature, which the cache refuses.
+            f.write(bytes(512) + os.urandom(1024 * 1024 - 512))
+            for _ in range(CONF.demo_image_mb - 1):
                 f.write(os.urandom(1024 * 1024))
         images = [image_api.register(path)]
         os.unlink(path)

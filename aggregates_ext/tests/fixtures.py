@@ -110,3 +110,14 @@ def tmpdir():
 
 def env_flag(name):
     return os.environ.get(name, '').lower() in ('1', 'true', 'yes')
+
+
+def raw_image_data(size):
+    """Random bytes that every format inspector reads as a raw image.
+
+    The first sector is zeros: random data ends that sector with the MBR
+    signature (0x55 0xAA) once in 65536 images, and the cache then refuses
+    it as an unsafe disk image.
+    """
+    head = min(size, 512)
+    return bytes(head) + os.urandom(size - head)

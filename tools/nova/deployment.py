@@ -1073,7 +1073,7 @@ class NovaDeployment(fixtures.Fixture):
             'container_format': 'bare', 'visibility': 'public'}), 201).json()
         self._expect(self.glance(
             'PUT', '/v2/images/%s/file' % image['id'],
-            data=os.urandom(1024 * 1024),
+            data=bytes(512) + os.urandom(1024 * 1024 - 512),  # no MBR
             headers={'Content-Type': 'application/octet-stream'}), 204)
         self.image_id = image['id']
         self._step('glance image %s active' % self.image_id)

@@ -46,6 +46,7 @@ from testtools import content
 from aggregates_ext.db import engines
 from aggregates_ext.db import hosts as hosts_db
 from aggregates_ext.db import precache as precache_db
+from aggregates_ext.tests import fixtures as agg_fixtures
 from aggregates_ext.tests.functional import services
 
 BIN_DIR = os.path.dirname(os.path.abspath(sys.executable))
@@ -626,7 +627,7 @@ def results_by_host(request):
 
 
 def random_image(size):
-    return os.urandom(size)
+    return agg_fixtures.raw_image_data(size)
 
 
 def sha512(data):

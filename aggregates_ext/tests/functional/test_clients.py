@@ -44,6 +44,7 @@ from openstack import exceptions as sdk_exc
 import requests
 import yaml
 
+from aggregates_ext.tests import fixtures as agg_fixtures
 from aggregates_ext.tests.functional import clients_base
 from aggregates_ext.tests.functional import clients_deployment
 from aggregates_ext.tests.functional import services
@@ -67,7 +68,7 @@ class _ClientScenarios(object):
         return '%s-%s' % (prefix, uuid.uuid4().hex[:8])
 
     def make_image(self, size=256 * 1024 + 7):
-        data = os.urandom(size)
+        data = agg_fixtures.raw_image_data(size)
         image = self.glance.create_image(data, name=self.unique('img'))
         self.assertEqual('active', image['status'])
         return image, data

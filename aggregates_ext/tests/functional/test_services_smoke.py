@@ -21,6 +21,7 @@ import requests
 import sqlalchemy
 import testtools
 
+from aggregates_ext.tests import fixtures as agg_fixtures
 from aggregates_ext.tests.functional import services
 
 
@@ -110,7 +111,7 @@ class TestKeystone(testtools.TestCase):
 
 class TestGlance(testtools.TestCase):
 
-    data = os.urandom(3 * 1024 * 1024 + 17)
+    data = agg_fixtures.raw_image_data(3 * 1024 * 1024 + 17)
 
     def _check_image(self, glance, image):
         self.assertEqual('active', image['status'])

@@ -81,7 +81,7 @@ class ImageCacheTestCase(testtools.TestCase):
         CONF.set_override('reserved_disk_mb', 0, group='image_cache')
         self.store = local.LocalImageAPI(os.path.join(self.root, 'store'))
         self.image_api = CountingImageAPI(self.store)
-        self.data = os.urandom(3 * 4096 + 100)
+        self.data = agg_fixtures.raw_image_data(3 * 4096 + 100)
 
     def register(self, data=None, image_id=IMAGE_ID, disk_format='raw'):
         source = os.path.join(self.root, 'upload')

@@ -19,6 +19,7 @@ from aggregates_ext.db import engines
 from aggregates_ext.db import hosts as hosts_db
 from aggregates_ext.db import models
 from aggregates_ext.db import precache as precache_db
+from aggregates_ext.tests import fixtures as agg_fixtures
 from aggregates_ext.tests.unit.api import base
 
 IMAGE_ID = '6a1f2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b'
@@ -46,7 +47,7 @@ class PrecacheTestCase(base.APITestCase):
         self.addCleanup(fanout.reset)
         self.cloud.wait_for_hosts()
         self.images = self.cloud.image_api
-        self.data = os.urandom(3 * 1024 * 1024 + 17)
+        self.data = agg_fixtures.raw_image_data(3 * 1024 * 1024 + 17)
         self.register(IMAGE_ID, self.data)
 
     def register(self, image_id, data):
