@@ -12,7 +12,7 @@
 
 """Benchmark of image pre-caching over RabbitMQ and a real Glance.
 
-    python -m aggregates_ext.tests.bench [--agents 1,10,50] [--help]
+    python -m aggregates_ext.tests.bench rabbit [--agents 1,10,50] [--help]
 
 Not a test suite: nothing here is collected by stestr (no ``test_``
 modules).  Needs what the functional tests need: the machine's RabbitMQ and

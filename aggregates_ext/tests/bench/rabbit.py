@@ -300,7 +300,7 @@ def report(args, fanouts, size, times):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog='python -m aggregates_ext.tests.bench')
+        prog='python -m aggregates_ext.tests.bench rabbit')
     parser.add_argument('--agents', default='1,10,50',
                         help='host counts of the fan-out (default 1,10,50)')
     parser.add_argument('--per-process', type=int, default=25,
