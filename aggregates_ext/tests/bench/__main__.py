@@ -65,7 +65,7 @@ def run_compare(argv):
         runner.run('http', [sys.executable, '-m',
                             'aggregates_ext.tests.bench.http_load',
                             '--duration', str(duration), '--aggs',
-                            str(profile['aggs']), '--out', out], out=out)
+                            str(profile['aggs'])], out=out)
         http = runner.runs[-1]['result']
         text += '\n' + http_load.table(http)
     summary = {'command': command, 'profile': profile, 'runs': [

@@ -73,6 +73,8 @@ class Runner:
         base = os.path.join(self.workdir, '%02d-%s' % (len(self.runs) + 1,
                                                       label))
         out = out or base + '.json'
+        if '--out' not in argv:
+            argv = list(argv) + ['--out', out]
         record = {'label': label, 'hosts': hosts, 'load_start': load(),
                   'log': base + '.log', 'out': out}
         say('[%s] %s (load %s)' % (time.strftime('%H:%M:%S'), label,
