@@ -10,7 +10,10 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""``tox -e bench [-- [compare] [--smoke] | inprocess ... | http ... | rabbit ...]``
+"""Entry point of the benchmarks: ``tox -e bench -- [SUBCOMMAND] [ARGS]``.
+
+    tox -e bench [-- [compare] [--smoke]]
+    tox -e bench -- inprocess|http|rabbit [--help]
 
 ``compare`` (the default) is the whole side-by-side run: the Nova peer's
 venv (built once, cached), Nova and ours interleaved in-process for each
@@ -54,8 +57,7 @@ def run_compare(argv):
     if built:
         compare.say('Nova peer venv built in %.0f s' % built)
     runner = compare.Runner(workdir)
-    found, scaling = compare.in_process(runner, profile, python, peer_path,
-                                        args.smoke)
+    found, scaling = compare.in_process(runner, profile, python, peer_path)
     text = compare.table(found, scaling, profile, runner.runs)
     http = None
     if not args.skip_http:

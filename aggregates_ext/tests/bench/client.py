@@ -35,8 +35,8 @@ import sys
 import time
 
 import requests
-from wsgi_intercept import requests_intercept
 import wsgi_intercept
+from wsgi_intercept import requests_intercept
 
 HOST = 'aggregates-ext.bench'
 PORT = 80

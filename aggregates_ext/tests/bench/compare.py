@@ -70,8 +70,8 @@ class Runner:
         self.runs = []
 
     def run(self, label, argv, env=None, out=None, hosts=None):
-        base = os.path.join(self.workdir, '%02d-%s' % (len(self.runs) + 1,
-                                                      label))
+        base = os.path.join(self.workdir,
+                            '%02d-%s' % (len(self.runs) + 1, label))
         out = out or base + '.json'
         if '--out' not in argv:
             argv = list(argv) + ['--out', out]
@@ -96,7 +96,7 @@ class Runner:
         return record['result']
 
 
-def in_process(runner, profile, python, peer_path, smoke):
+def in_process(runner, profile, python, peer_path):
     """The interleaved rounds; returns {hosts: {side: [results]}}."""
     p = profile
     common = ['--aggs', str(p['aggs']), '--list-reps', str(p['list_reps']),

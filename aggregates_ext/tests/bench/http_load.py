@@ -14,9 +14,10 @@
 
     python -m aggregates_ext.tests.bench http [--duration 10] [--help]
 
-gunicorn with the shipped ``etc/aggregates-ext/aggregates-ext-gunicorn.conf.py``
-(2 processes of 8 threads, ``gthread``; only the address, the configuration
-file and the access log's place are changed on its command line), on a
+gunicorn with the shipped
+``etc/aggregates-ext/aggregates-ext-gunicorn.conf.py`` (2 processes of 8
+threads, ``gthread``; only the address, the configuration file and the
+access log's place are changed on its command line), on a
 throwaway MariaDB database (``--database postgresql`` or ``sqlite`` for
 the others), noauth2.  ``wrk`` (``apt-get install wrk``) drives it over
 loopback at each concurrency for show, list of 200 aggregates and create:
