@@ -43,9 +43,7 @@ from aggregates_ext.tests.functional import services
 HEADERS = {'X-Auth-Token': 'admin:admin',
            'X-OpenStack-Nova-API-Version': '2.81',
            'Content-Type': 'application/json'}
-GUNICORN_CONF = os.path.join(os.path.dirname(__file__), '..', '..', '..',
-                             'etc', 'aggregates-ext',
-                             'aggregates-ext-gunicorn.conf.py')
+GUNICORN_CONF_NAME = 'aggregates-ext-gunicorn.conf.py'
 # Unique names across wrk's threads and runs: the thread's number and a
 # counter, under a prefix of the run.
 CREATE_LUA = """
@@ -128,7 +126,7 @@ class Deployment:
         self.url = 'http://127.0.0.1:%d/v2.1' % self.port
         self.log = open(os.path.join(self.dir, 'gunicorn.log'), 'w')
         self.proc = subprocess.Popen([
-            ps._bin('gunicorn'), '-c', os.path.abspath(GUNICORN_CONF),
+            ps._bin('gunicorn'), '-c', gunicorn_conf(),
             '--bind', '127.0.0.1:%d' % self.port,
             '--env', 'AGGREGATES_EXT_CONFIG_FILE=%s' % conf,
             '--access-logfile', os.path.join(self.dir, 'access.log')],
@@ -158,6 +156,17 @@ class Deployment:
         if self.drop is not None:
             self.drop()
             self.drop = None
+
+
+def gunicorn_conf():
+    """The shipped gunicorn config: the checkout's, else the installed."""
+    for path in (os.path.join(os.path.dirname(__file__), '..', '..', '..',
+                              'etc', 'aggregates-ext', GUNICORN_CONF_NAME),
+                 os.path.join(sys.prefix, 'etc', 'aggregates-ext',
+                              GUNICORN_CONF_NAME)):
+        if os.path.exists(path):
+            return os.path.abspath(path)
+    raise RuntimeError('%s not found' % GUNICORN_CONF_NAME)
 
 
 def wrk(url, connections, duration, script=None):
