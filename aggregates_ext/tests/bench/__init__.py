@@ -10,31 +10,17 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Benchmark of image pre-caching over RabbitMQ and a real Glance.
-
-    python -m aggregates_ext.tests.bench [--agents 1,10,50] [--help]
+"""Benchmarks: side by side with Nova 34, over HTTP, and over RabbitMQ.
 
 Not a test suite: nothing here is collected by stestr (no ``test_``
-modules).  Needs what the functional tests need: the machine's RabbitMQ and
-PostgreSQL, and the OpenStack venv for Glance (see
-``aggregates_ext/tests/functional/services.py``), plus ``curl`` and
-``sha512sum``.
+modules).  ``tox -e bench`` runs ``compare`` (see ``README.rst`` here):
 
-Two measurements:
-
-* Fan-out: the wall time of one pre-cache request on an aggregate of 1, 10
-  and 50 compute hosts, from the API-side call (``PrecacheAPI``: image
-  check in Glance, database record, cast) until the conductor has recorded
-  the request as finished; once with every host downloading a fresh image
-  ("cold") and once more with the image already cached ("warm": the RPC
-  fan-out alone).  The conductor runs as its own process
-  (``aggregates-ext-conductor``); the agents run as threads, up to
-  ``--per-process`` real ``ComputeService`` instances per process
-  (``aggregates_ext.tests.bench.agents``), each with its own RPC server
-  and broker connection.
-* Download throughput of an agent from the real Glance, as a ratio to
-  ``curl -s URL | sha512sum`` on the same image in the same run: the
-  agent's own code path (``LibvirtDriver.cache_image``: metadata, streamed
-  download, sha512 check, write, fsync, rename) called in-process, and the
-  same through RPC on a one-host aggregate.
+* ``inprocess``: our API and pre-cache fan-out in one process, with the
+  phases, counts and statistics of the Nova peer benchmark;
+* ``peer``: the Nova peer (outside this repository), its cached venv;
+* ``compare``: Nova and ours interleaved, one table of ratios;
+* ``http_load``: the API under gunicorn, loaded by wrk;
+* ``rabbit``: pre-cache fan-out over RabbitMQ and downloads from a real
+  Glance (``tox -e bench -- rabbit``);
+* ``client``, ``harness``, ``agents``: what those run on.
 """

@@ -10,332 +10,97 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Run the benchmark; see the package docstring."""
+"""Entry point of the benchmarks: ``tox -e bench -- [SUBCOMMAND] [ARGS]``.
+
+    tox -e bench [-- [compare] [--smoke]]
+    tox -e bench -- inprocess|http|rabbit [--help]
+
+``compare`` (the default) is the whole side-by-side run: the Nova peer's
+venv (built once, cached), Nova and ours interleaved in-process for each
+host count, our fan-out scaling, then the HTTP benchmark; one table.
+``--smoke`` runs every step tiny, once, and checks only that each step
+succeeded (CI).  The other subcommands run one part alone.
+"""
 
 import argparse
-import contextlib
 import json
 import os
-import re
-import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import warnings
 
-warnings.filterwarnings('ignore')
-
-# A missing service is an error with its reason, not a silent skip.
-os.environ.setdefault('AGGREGATES_EXT_REQUIRE_SERVICES', '1')
-
-from oslo_log import log as logging  # noqa: E402
-
-from aggregates_ext.compute.image_cache import libvirt  # noqa: E402
-from aggregates_ext import conf  # noqa: E402
-from aggregates_ext import context as ctx_module  # noqa: E402
-from aggregates_ext.db import aggregates as agg_db  # noqa: E402
-from aggregates_ext.db import engines  # noqa: E402
-from aggregates_ext.db import hosts as hosts_db  # noqa: E402
-from aggregates_ext.db import precache as precache_db  # noqa: E402
-from aggregates_ext.image import glance as glance_image  # noqa: E402
-from aggregates_ext import precache  # noqa: E402
-from aggregates_ext import rpc  # noqa: E402
-from aggregates_ext.tests.functional import precache_services as ps  # noqa
-from aggregates_ext.tests.functional import services  # noqa: E402
-
-CONF = conf.CONF
-MiB = ps.MiB
-TOKEN = 'admin:admin'
-_COMPLETED = re.compile(r'completed in ([0-9.]+) seconds.*\(request '
-                        r'([0-9a-f-]{36})\)')
+from aggregates_ext.tests.bench import compare
+from aggregates_ext.tests.bench import peer
 
 
-def say(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def admin_context():
-    # The noauth2 token; the Glance test filter maps it to the admin.
-    return ctx_module.RequestContext(
-        user_id='admin', project_id='admin', is_admin=True,
-        roles=['admin', 'member', 'reader'], auth_token=TOKEN)
-
-
-class Bench(object):
-
-    def __init__(self, args, stack):
-        self.args = args
-        self.stack = stack
-        self.dir = tempfile.mkdtemp(prefix='aggext-bench-')
-        if not args.keep:
-            stack.callback(shutil.rmtree, self.dir, True)
-        self.agent_procs = []
-
-    # -- setup ----------------------------------------------------------------
-
-    def start(self):
-        t = time.monotonic()
-        self.glance = self.stack.enter_context(ps.PrecacheGlance(
-            tokenless='admin', threaded=True))
-        self.database = self.stack.enter_context(
-            services.ThrowawayDatabase('postgresql'))
-        self.rabbit = self.stack.enter_context(ps.RabbitVhost())
-        sections = {
-            'DEFAULT': {
-                'transport_url': self.rabbit.url,
-                'control_exchange': self.rabbit.control_exchange,
-                'report_interval': 5,
-                'service_down_time': 120,
-                'rpc_response_timeout': 30,
-                'long_rpc_timeout': 900,
-                'state_path': self.dir,
-                'host': 'bench',
-            },
-            'database': {'connection': self.database.url},
-            'image': {'source': 'glance'},
-            'glance': {'endpoint_override': self.glance.url},
-            'image_cache': {'driver': 'libvirt', 'reserved_disk_mb': 0},
-        }
-        if self.args.precache_concurrency:
-            sections['image_cache']['precache_concurrency'] = (
-                self.args.precache_concurrency)
-        self.sections = sections
-        self.conf_path = os.path.join(self.dir, 'bench.conf')
-        ps.write_conf(self.conf_path, sections)
-        subprocess.run([ps._bin('aggregates-ext-manage'), '--config-file',
-                        self.conf_path, 'db', 'sync'], check=True,
-                       capture_output=True)
-        # This process: the API side (PrecacheAPI) and the in-process agent.
-        logging.register_options(CONF)
-        CONF(['--config-file', self.conf_path], project='aggregates-ext')
-        engines.configure(CONF)
-        self.stack.callback(engines.reset)
-        rpc.init(CONF)
-        self.stack.callback(rpc.cleanup)
-
-        conductor_conf = os.path.join(self.dir, 'conductor.conf')
-        ps.write_conf(conductor_conf, ps.merge(sections, {'DEFAULT': {
-            'host': 'conductor',
-            'log_file': os.path.join(self.dir, 'conductor.oslo.log')}}))
-        self.conductor = ps.ServiceProcess(
-            'conductor', 'aggregates-ext-conductor', conductor_conf, self.dir)
-        self.conductor.oslo_log = os.path.join(self.dir,
-                                               'conductor.oslo.log')
-        self.conductor.start()
-        # Stopped before the broker's virtual host and the database go.
-        self.stack.callback(self.conductor.stop)
-        self.stack.callback(self.stop_agents)
-        ps.wait_for(lambda: os.path.exists(self.conductor.oslo_log) and
-                    'serving RPC' in open(self.conductor.oslo_log).read(),
-                    90, what='the conductor')
-        say('setup (Glance, database, vhost, conductor): %.1f s'
-            % (time.monotonic() - t))
-
-    def start_agents(self, hosts):
-        per = self.args.per_process
-        groups = [hosts[i:i + per] for i in range(0, len(hosts), per)]
-        procs = []
-        for n, group in enumerate(groups):
-            name = 'agents-%s-%d' % (hosts[0], n)
-            log_file = os.path.join(self.dir, name + '.oslo.log')
-            path = os.path.join(self.dir, name + '.conf')
-            ps.write_conf(path, ps.merge(self.sections, {'DEFAULT': {
-                'log_file': log_file}}))
-            proc = ps.ServiceProcess(
-                name, None, path, self.dir, argv=[
-                    sys.executable, '-m', 'aggregates_ext.tests.bench.agents',
-                    '--config-file', path, '--hosts', ','.join(group),
-                    '--instances-root', os.path.join(self.dir, 'hosts')])
-            proc.oslo_log = log_file
-            proc.start()
-            procs.append(proc)
-        self.agent_procs = procs
-        t = time.monotonic()
-
-        def registered():
-            for proc in procs:
-                proc.check_alive()
-            found = hosts_db.get_many(hosts)
-            return len(found) == len(hosts)
-        ps.wait_for(registered, 300, interval=0.2,
-                    what='%d agents to register' % len(hosts))
-        return len(groups), time.monotonic() - t
-
-    def stop_agents(self):
-        for proc in self.agent_procs:
-            proc.terminate()
-        for proc in self.agent_procs:
-            proc.wait_stopped(120)
-        self.agent_procs = []
-
-    # -- measurements ---------------------------------------------------------
-
-    def precache(self, aggregate_id, image_id, timeout=900):
-        """Wall seconds from PrecacheAPI.cache_images to finished."""
-        api = precache.PrecacheAPI(
-            image_api=glance_image.GlanceImageAPI(CONF))
-        t = time.monotonic()
-        req = api.cache_images(admin_context(), aggregate_id, [image_id])
-
-        def finished():
-            r = precache_db.get_request(req.uuid)
-            return r if r.finished_at else None
-        done = ps.wait_for(finished, timeout, interval=0.02,
-                           what='request %s' % req.uuid)
-        wall = time.monotonic() - t
-        statuses = {}
-        for result in done.results:
-            for status in json.loads(result.images).values():
-                statuses[status] = statuses.get(status, 0) + 1
-        return wall, self.conductor_seconds(req.uuid), statuses
-
-    def conductor_seconds(self, request_uuid):
-        for _ in range(50):
-            with open(self.conductor.oslo_log, errors='replace') as f:
-                for m in _COMPLETED.finditer(f.read()):
-                    if m.group(2) == request_uuid:
-                        return float(m.group(1))
-            time.sleep(0.1)
-        return float('nan')
-
-    def fanout(self, n):
-        hosts = ['b%02d-%03d' % (n, i) for i in range(n)]
-        procs, reg = self.start_agents(hosts)
-        agg = agg_db.create('bench-%d' % n)
-        for host in hosts:
-            agg_db.add_host(agg.id, host)
-        image = self.glance.create_image(
-            os.urandom(self.args.fanout_image_mb * MiB))
-        cold = self.precache(agg.id, image['id'])
-        warm = self.precache(agg.id, image['id'])
-        row = dict(n=n, procs=procs, register=reg, cold=cold, warm=warm,
-                   aggregate=agg.id, hosts=hosts)
-        say('fan-out %d: cold %.2f s %s, warm %.2f s %s' % (
-            n, cold[0], cold[2], warm[0], warm[2]))
-        return row
-
-    def throughput(self, one_host_aggregate, host):
-        size = self.args.throughput_image_mb * MiB
-        data = os.urandom(size)
-        image = self.glance.create_image(data)
-        del data
-        url = '%s/v2/images/%s/file' % (self.glance.url, image['id'])
-        curl = "curl -s -H 'X-Auth-Token: %s' %s | sha512sum" % (TOKEN, url)
-        driver_root = os.path.join(self.dir, 'inprocess')
-        driver = libvirt.LibvirtDriver(
-            CONF, glance_image.GlanceImageAPI(CONF),
-            instances_path=driver_root)
-        in_proc_path = driver.image_path(image['id'])
-        rpc_path = os.path.join(self.dir, 'hosts', host, '_base',
-                                os.path.basename(in_proc_path))
-        times = {'curl': [], 'agent': [], 'rpc': []}
-        for i in range(self.args.repeat):
-            t = time.monotonic()
-            out = subprocess.run(['bash', '-o', 'pipefail', '-c', curl],
-                                 check=True, capture_output=True,
-                                 text=True).stdout.split()[0]
-            times['curl'].append(time.monotonic() - t)
-            if out != image['os_hash_value']:
-                raise RuntimeError('curl | sha512sum: wrong hash')
-
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(in_proc_path)
-            t = time.monotonic()
-            if not driver.cache_image(admin_context(), image['id']):
-                raise RuntimeError('in-process agent did not download')
-            times['agent'].append(time.monotonic() - t)
-
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(rpc_path)
-            wall, _cond, statuses = self.precache(one_host_aggregate,
-                                                  image['id'])
-            if statuses != {'cached': 1}:
-                raise RuntimeError('RPC download: %s' % statuses)
-            times['rpc'].append(wall)
-            say('throughput run %d: curl %.2f s, agent %.2f s, agent over '
-                'RPC %.2f s' % (i + 1, times['curl'][-1], times['agent'][-1],
-                                times['rpc'][-1]))
-        return size, times
-
-
-def report(args, fanouts, size, times):
-    base = fanouts[0]
-    print()
-    print('Fan-out of one pre-cache request over RabbitMQ (conductor '
-          'process; agents as threads, <= %d per process; image %d MiB; '
-          'precache_concurrency %s)' % (
-              args.per_process, args.fanout_image_mb,
-              args.precache_concurrency or 'default (8)'))
-    print('%6s %6s %9s | %9s %9s %8s | %9s %9s %8s' % (
-        'hosts', 'procs', 'register', 'cold s', 'cond. s', 'x 1 host',
-        'warm s', 'cond. s', 'x 1 host'))
-    for row in fanouts:
-        print('%6d %6d %8.1fs | %9.2f %9.2f %8.2f | %9.3f %9.3f %8.2f' % (
-            row['n'], row['procs'], row['register'],
-            row['cold'][0], row['cold'][1], row['cold'][0] / base['cold'][0],
-            row['warm'][0], row['warm'][1],
-            row['warm'][0] / base['warm'][0]))
-    print('  cold: every host downloads and verifies the image; warm: it is '
-          'cached already (RPC round trips only).')
-    print('  s = wall time from PrecacheAPI.cache_images (Glance check, DB '
-          'record, cast) until the request is finished in the DB; cond. s = '
-          'the conductor\'s own "completed in".')
-    print()
-    curl = statistics.median(times['curl'])
-    print('Download of a %d MiB image from Glance, median of %d runs '
-          '(ratio = throughput / curl\'s)' % (size // MiB, len(times['curl'])))
-    print('%-44s %8s %9s %7s' % ('path', 'median s', 'MiB/s', 'ratio'))
-    rows = [('curl -s URL | sha512sum', 'curl'),
-            ('agent code in-process (LibvirtDriver)', 'agent'),
-            ('agent over RPC (1-host request, wall)', 'rpc')]
-    for label, key in rows:
-        med = statistics.median(times[key])
-        print('%-44s %8.2f %9.1f %7.2f'
-              % (label, med, size / MiB / med, curl / med))
-    print('  The agent also writes the image to disk and fsyncs it; curl '
-          'discards it.')
+def run_compare(argv):
+    p = argparse.ArgumentParser(prog='python -m aggregates_ext.tests.bench')
+    p.add_argument('--smoke', action='store_true',
+                   help='every step with tiny counts, one round (CI)')
+    p.add_argument('--skip-http', action='store_true',
+                   help='leave out the HTTP benchmark')
+    p.add_argument('--http-duration', type=int, default=None,
+                   help='seconds per wrk run (default 10; smoke 1)')
+    p.add_argument('--results-dir', default=None,
+                   help='where every run\'s JSON and log go (default: '
+                        'under the cache directory)')
+    args = p.parse_args(argv)
+    profile = compare.PROFILES['smoke' if args.smoke else 'full']
+    stamp = time.strftime('%Y%m%d-%H%M%S') + ('-smoke' if args.smoke
+                                              else '')
+    workdir = args.results_dir or os.path.join(peer.cache_dir(), 'results',
+                                               stamp)
+    os.makedirs(workdir, exist_ok=True)
+    command = 'tox -e bench' + (' -- --smoke' if args.smoke else '')
+    compare.say('%s: results in %s' % (command, workdir))
+    peer_path = peer.peer_dir()
+    python, built = peer.ensure_venv(peer_path, say=compare.say)
+    if built:
+        compare.say('Nova peer venv built in %.0f s' % built)
+    runner = compare.Runner(workdir)
+    found, scaling = compare.in_process(runner, profile, python, peer_path)
+    text = compare.table(found, scaling, profile, runner.runs)
+    http = None
+    if not args.skip_http:
+        from aggregates_ext.tests.bench import http_load
+        duration = args.http_duration or (1 if args.smoke else 10)
+        out = os.path.join(workdir, 'http.json')
+        runner.run('http', [sys.executable, '-m',
+                            'aggregates_ext.tests.bench.http_load',
+                            '--duration', str(duration), '--aggs',
+                            str(profile['aggs'])], out=out)
+        http = runner.runs[-1]['result']
+        text += '\n' + http_load.table(http)
+    summary = {'command': command, 'profile': profile, 'runs': [
+        {k: v for k, v in r.items() if k != 'result'} for r in runner.runs],
+        'results_dir': workdir}
+    with open(os.path.join(workdir, 'summary.json'), 'w') as f:
+        json.dump(summary, f, indent=1)
+    with open(os.path.join(workdir, 'table.txt'), 'w') as f:
+        f.write('$ %s\n%s\n' % (command, text))
+    print('$ %s' % command)
+    print(text)
+    print('\nEvery step succeeded; JSON and logs in %s' % workdir)
+    return 0
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog='python -m aggregates_ext.tests.bench')
-    parser.add_argument('--agents', default='1,10,50',
-                        help='host counts of the fan-out (default 1,10,50)')
-    parser.add_argument('--per-process', type=int, default=25,
-                        help='agents per agent process (default 25)')
-    parser.add_argument('--fanout-image-mb', type=int, default=4)
-    parser.add_argument('--throughput-image-mb', type=int, default=256)
-    parser.add_argument('--repeat', type=int, default=5)
-    parser.add_argument('--precache-concurrency', type=int, default=None,
-                        help='the conductor\'s [image_cache] '
-                             'precache_concurrency (default: its default)')
-    parser.add_argument('--keep', action='store_true',
-                        help='keep the work directory (logs)')
-    args = parser.parse_args(argv)
-    counts = [int(n) for n in args.agents.split(',')]
-    if 1 not in counts:
-        parser.error('--agents must include 1 (the baseline)')
-    counts = [1] + [n for n in counts if n != 1]
-    started = time.monotonic()
-    with contextlib.ExitStack() as stack:
-        bench = Bench(args, stack)
-        bench.start()
-        fanouts = []
-        for n in counts:
-            row = bench.fanout(n)
-            fanouts.append(row)
-            if n == 1:
-                # The one-host aggregate's agent measures RPC downloads.
-                size, times = bench.throughput(row['aggregate'],
-                                               row['hosts'][0])
-            bench.stop_agents()
-    report(args, fanouts, size, times)
-    say('total %.0f s; work dir %s' % (time.monotonic() - started,
-                                       bench.dir if args.keep else
-                                       '(removed)'))
-    return 0
+    argv = list(sys.argv[1:] if argv is None else argv)
+    sub = argv[0] if argv and not argv[0].startswith('-') else 'compare'
+    rest = argv[1:] if argv and argv[0] == sub else argv
+    if sub == 'compare':
+        return run_compare(rest)
+    if sub == 'inprocess':
+        from aggregates_ext.tests.bench import inprocess
+        return inprocess.main(rest)
+    if sub == 'http':
+        from aggregates_ext.tests.bench import http_load
+        return http_load.main(rest)
+    if sub == 'rabbit':
+        from aggregates_ext.tests.bench import rabbit
+        return rabbit.main(rest)
+    print('unknown subcommand %r: compare (default), inprocess, http, '
+          'rabbit' % sub, file=sys.stderr)
+    return 2
 
 
 if __name__ == '__main__':
