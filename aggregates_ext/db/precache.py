@@ -148,24 +148,52 @@ def _request_id(session, request_uuid):
     return row[0]
 
 
-def _update_or_insert(session, table, keys, values, now):
-    """One row by ``keys``: an UPDATE, and an INSERT if there was none."""
-    where = [table.c[name] == value for name, value in keys.items()]
-    updated = session.execute(table.update().where(*where).values(
-        updated_at=now, **values))
-    if updated.rowcount == 0:
-        values = {name: value for name, value in values.items()
-                  if not isinstance(value, sa.Column)}
-        session.execute(table.insert().values(created_at=now, **keys,
-                                              **values))
+def _upsert(session, table, keys, rows, updates):
+    """INSERT ``rows``, or UPDATE the row with the same ``keys`` columns.
+
+    One statement on every engine: ON CONFLICT on SQLite and PostgreSQL,
+    ON DUPLICATE KEY on MySQL.  ``updates`` maps a column to its new value
+    given the incoming row (``new``), e.g. ``lambda new: new.status``.
+    The statement is built once per engine and table and executed with
+    the rows as parameters, so SQLAlchemy compiles it only once.
+    """
+    dialect = session.bind.dialect.name
+    cache_key = (dialect, table.name)
+    stmt = _UPSERTS.get(cache_key)
+    if stmt is None:
+        if dialect == 'mysql':
+            from sqlalchemy.dialects import mysql
+            stmt = mysql.insert(table)
+            stmt = stmt.on_duplicate_key_update(
+                {name: fn(stmt.inserted) for name, fn in updates.items()})
+        else:
+            if dialect == 'postgresql':
+                from sqlalchemy.dialects import postgresql as module
+            else:
+                from sqlalchemy.dialects import sqlite as module
+            stmt = module.insert(table)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=list(keys),
+                set_={name: fn(stmt.excluded)
+                      for name, fn in updates.items()})
+        _UPSERTS[cache_key] = stmt
+    return session.execute(stmt, rows)
+
+
+# A constant in the SQL text, not a parameter: PyMySQL's executemany
+# cannot take parameters after VALUES (in ON DUPLICATE KEY UPDATE).
+_CACHED = sa.literal_column("'%s'" % states.CACHED)
+# (dialect, table) -> the upsert statement of that table (one per call
+# site: each table is upserted with one set of updated columns).
+_UPSERTS = {}
 
 
 def save_host_result(request_uuid, host, status, images, detail=None,
                      via=None, request_pk=None):
     """A host's result and its images' final states, in one transaction.
 
-    A few statements, whatever the number of hosts already recorded (the
-    request's other results are not loaded).
+    Two statements, whatever the number of images and of hosts already
+    recorded (the request's other results are not loaded).
 
     :param images: {image_id: (state, reason_code, reason)}
     :param request_pk: the request's row id, when the caller knows it
@@ -175,21 +203,31 @@ def save_host_result(request_uuid, host, status, images, detail=None,
     image_rows = models.PrecacheHostImage.__table__
     with engines.writer() as session:
         req_id = request_pk or _request_id(session, request_uuid)
-        _update_or_insert(session, results,
-                          {'request_id': req_id, 'host': host},
-                          {'status': status, 'via': via,
-                           'detail': detail[:255] if detail else None}, now)
-        for image_id, (state, code, reason) in images.items():
-            values = {'status': state, 'reason_code': code,
-                      'reason': reason[:1024] if reason else None}
-            if state == states.CACHED:
-                # A finished download: all of the size its progress
-                # reports gave (none, when it ended before the first).
-                values['bytes_done'] = image_rows.c.bytes_total
-            _update_or_insert(
-                session, image_rows,
-                {'request_id': req_id, 'host': host, 'image_id': image_id},
-                values, now)
+        _upsert(session, results, ('request_id', 'host'),
+                [{'request_id': req_id, 'host': host, 'status': status,
+                  'via': via, 'detail': detail[:255] if detail else None,
+                  'created_at': now, 'updated_at': now}],
+                {'status': lambda new: new.status,
+                 'via': lambda new: new.via,
+                 'detail': lambda new: new.detail,
+                 'updated_at': lambda new: new.updated_at})
+        if not images:
+            return
+        _upsert(session, image_rows, ('request_id', 'host', 'image_id'),
+                [{'request_id': req_id, 'host': host, 'image_id': image_id,
+                  'status': state, 'reason_code': code,
+                  'reason': reason[:1024] if reason else None,
+                  'created_at': now, 'updated_at': now}
+                 for image_id, (state, code, reason) in images.items()],
+                {'status': lambda new: new.status,
+                 'reason_code': lambda new: new.reason_code,
+                 'reason': lambda new: new.reason,
+                 # A finished download: all of the size its progress
+                 # reports gave (none, when it ended before the first).
+                 'bytes_done': lambda new: sa.case(
+                     (new.status == _CACHED, image_rows.c.bytes_total),
+                     else_=image_rows.c.bytes_done),
+                 'updated_at': lambda new: new.updated_at})
 
 
 def save_progress(request_uuid, host, image_id, bytes_done, bytes_total):
