@@ -540,12 +540,19 @@ class Deployment(fixtures.Fixture):
         if not any(proc.alive() for proc in self.conductors):
             self.conductor.check_alive()
 
-    def restart_conductor(self, proc, timeout=90):
-        """Start a conductor again; return once its RPC server consumes."""
-        before = self.log_text(proc).count(CONDUCTOR_SERVING)
+    def restart_conductor(self, proc, timeout=90, wait=True):
+        """Start a conductor again; return once its RPC server consumes.
+
+        :param wait: False to return at once
+        :returns: the count of CONDUCTOR_SERVING lines in its log that
+            says it serves (for ``wait_log``)
+        """
+        count = self.log_text(proc).count(CONDUCTOR_SERVING) + 1
         proc.start()
-        self.wait_log(proc, CONDUCTOR_SERVING, timeout=timeout,
-                      count=before + 1)
+        if wait:
+            self.wait_log(proc, CONDUCTOR_SERVING, timeout=timeout,
+                          count=count)
+        return count
 
     def stop_agents(self, hosts=None):
         procs = [self.agents[h] for h in (hosts or self.hosts)]
