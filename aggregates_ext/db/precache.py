@@ -9,6 +9,8 @@ result yet.
 
 import datetime
 
+from oslo_db import api as oslo_db_api
+from oslo_db import exception as db_exc
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
@@ -17,6 +19,17 @@ from aggregates_ext.db import engines
 from aggregates_ext.db import models
 from aggregates_ext import exception
 from aggregates_ext import precache_status as states
+
+
+# A host's row, or an image's row on a host, is written by whoever comes
+# first: the fan-out recording a result, an agent's progress report (on
+# another RPC thread), a second conductor that took the request over.
+# Two of them may both find no row and both insert; the loser's
+# transaction is retried, and its UPDATE then finds the winner's row.
+_retry_on_duplicate = oslo_db_api.wrap_db_retry(
+    max_retries=5, retry_interval=0.05, inc_retry_interval=True,
+    max_retry_interval=1, retry_on_deadlock=True,
+    exception_checker=lambda exc: isinstance(exc, db_exc.DBDuplicateEntry))
 
 
 def create_request(aggregate, image_ids, request_id=None):
@@ -149,7 +162,11 @@ def _request_id(session, request_uuid):
 
 
 def _update_or_insert(session, table, keys, values, now):
-    """One row by ``keys``: an UPDATE, and an INSERT if there was none."""
+    """One row by ``keys``: an UPDATE, and an INSERT if there was none.
+
+    The INSERT raises DBDuplicateEntry when another transaction inserted
+    the row in between: callers retry (``_retry_on_duplicate``).
+    """
     where = [table.c[name] == value for name, value in keys.items()]
     updated = session.execute(table.update().where(*where).values(
         updated_at=now, **values))
@@ -160,6 +177,7 @@ def _update_or_insert(session, table, keys, values, now):
                                               **values))
 
 
+@_retry_on_duplicate
 def save_host_result(request_uuid, host, status, images, detail=None,
                      via=None, request_pk=None):
     """A host's result and its images' final states, in one transaction.
@@ -192,6 +210,7 @@ def save_host_result(request_uuid, host, status, images, detail=None,
                 values, now)
 
 
+@_retry_on_duplicate
 def save_progress(request_uuid, host, image_id, bytes_done, bytes_total):
     """A download's progress, as its agent reported it.
 
