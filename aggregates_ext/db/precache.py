@@ -9,6 +9,8 @@ result yet.
 
 import datetime
 
+from oslo_db import api as oslo_db_api
+from oslo_db import exception as db_exc
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
@@ -17,6 +19,18 @@ from aggregates_ext.db import engines
 from aggregates_ext.db import models
 from aggregates_ext import exception
 from aggregates_ext import precache_status as states
+
+
+# A host's row, or an image's row on a host, is written by whoever comes
+# first: the fan-out recording a result, an agent's progress report (on
+# another RPC thread), a second conductor that took the request over.
+# Results are upserts, which cannot collide; a progress report that finds
+# no row and inserts may meet a result inserted meanwhile: its transaction
+# is retried, and then finds the row (and leaves a final state alone).
+_retry_on_duplicate = oslo_db_api.wrap_db_retry(
+    max_retries=5, retry_interval=0.05, inc_retry_interval=True,
+    max_retry_interval=1, retry_on_deadlock=True,
+    exception_checker=lambda exc: isinstance(exc, db_exc.DBDuplicateEntry))
 
 
 def create_request(aggregate, image_ids, request_id=None):
@@ -230,6 +244,7 @@ def save_host_result(request_uuid, host, status, images, detail=None,
                  'updated_at': lambda new: new.updated_at})
 
 
+@_retry_on_duplicate
 def save_progress(request_uuid, host, image_id, bytes_done, bytes_total):
     """A download's progress, as its agent reported it.
 

@@ -24,6 +24,9 @@ One request at a time by default: SQLite-backed OpenStack services raise
 "database is locked" under concurrent writes.  SERVE_THREADED=1 opts in to
 a thread per request.  SERVE_HOST changes the address (default 127.0.0.1).
 
+The environ carries ``REMOTE_PORT`` (the client's port), which wsgiref
+leaves out.
+
 SERVE_PARENT_PID=PID: exit (killing our process group too, when we lead
 it) as soon as our parent is no longer PID, so that a test run that dies
 does not leave servers behind.  SIGTERM exits at once.
@@ -53,6 +56,13 @@ class QuietHandler(simple_server.WSGIRequestHandler):
     # connection, which every client handles.
     def log_message(self, *args):
         pass
+
+    def get_environ(self):
+        # wsgiref leaves the peer's port out; a test filter uses it to tell
+        # which local process sent a request.
+        env = super().get_environ()
+        env['REMOTE_PORT'] = str(self.client_address[1])
+        return env
 
 
 def _die():

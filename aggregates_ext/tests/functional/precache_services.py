@@ -14,14 +14,14 @@
 
 Every service runs from its console script in its own process, with its own
 configuration file: ``aggregates-ext-api`` (noauth2, a free port),
-``aggregates-ext-conductor`` and N ``aggregates-ext-compute`` agents
-(``compute-0``...), each with its own ``instances_path``.  They share a
+one or more ``aggregates-ext-conductor`` and N ``aggregates-ext-compute``
+agents (``compute-0``...), each with its own ``instances_path``.  They share a
 throwaway PostgreSQL database (synced with ``aggregates-ext-manage``), a
 RabbitMQ virtual host of their own, and a real Glance
 (:class:`PrecacheGlance`, with the test filter of
 ``precache_glance_filter``).
 
-Cleanup order (fixtures unwind in reverse): agents, conductor, API, then
+Cleanup order (fixtures unwind in reverse): agents, conductors, API, then
 Glance, the virtual host and the database.
 """
 
@@ -54,6 +54,7 @@ FILTER_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                           'precache_glance_filter.py')
 MiB = 1024 * 1024
 LOG_TAIL = 24 * 1024
+CONDUCTOR_SERVING = 'ConductorService serving RPC'
 
 
 def _bin(name):
@@ -170,6 +171,28 @@ class PrecacheGlance(services.GlanceFixture):
                 if e[1] == event and e[2] == 'GET' and e[3] == path
                 and e[4] != 'headers']
 
+    def download_clients(self, image_id):
+        """[(time, pid, pgid)] of the agents' GETs of the image's data.
+
+        ``pgid`` is the process group of the process that sent the GET:
+        a :class:`ServiceProcess`'s ``pid``.  None where the filter could
+        not tell.
+        """
+        path = '/v2/images/%s/file' % image_id
+        found = []
+        try:
+            with open(os.path.join(self.filter_dir, 'clients.log')) as f:
+                lines = f.read().splitlines()
+        except FileNotFoundError:
+            return found
+        for line in lines:
+            ts, logged, pid, pgid = (line.split() + [None] * 4)[:4]
+            if logged == path:
+                found.append((float(ts),
+                              int(pid) if pid.isdigit() else None,
+                              int(pgid) if pgid.isdigit() else None))
+        return found
+
     def stored_file(self, image_id):
         """The file store's copy of the image data."""
         return os.path.join(self.images_dir, image_id)
@@ -235,8 +258,38 @@ class RabbitVhost(fixtures.Fixture):
 
 # -- the aggregates-ext processes ---------------------------------------------
 
+def _stat(pid):
+    """(ppid, pgid) of a live process, or None."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            fields = f.read().rpartition(')')[2].split()
+    except OSError:
+        return None
+    if fields[0] == 'Z':
+        return None
+    return int(fields[1]), int(fields[2])
+
+
+def group_members(pgid):
+    """{pid: ppid} of the live processes of process group ``pgid``."""
+    members = {}
+    for name in os.listdir('/proc'):
+        if name.isdigit():
+            stat = _stat(int(name))
+            if stat is not None and stat[1] == pgid:
+                members[int(name)] = stat[0]
+    return members
+
+
 class ServiceProcess(object):
-    """One console-script process, in its own process group."""
+    """One console-script process, in its own process group.
+
+    The services run under oslo.service's launcher (cotyledon): a parent
+    process that forks the worker which does the work, and forks a new
+    one if the worker dies.  ``kill``, ``kill_parent`` and
+    ``kill_worker`` crash the whole group, the parent only or the worker
+    only.
+    """
 
     def __init__(self, name, script, conf_path, workdir,
                  stop_signal=signal.SIGTERM, argv=None):
@@ -247,6 +300,9 @@ class ServiceProcess(object):
         self.log = os.path.join(workdir, '%s.log' % name)
         self.proc = None
         self.starts = 0
+        # Groups of earlier starts that may still have members (the
+        # orphaned workers of a killed parent): killed with this one.
+        self.old_groups = []
 
     def start(self):
         env = dict(os.environ, PYTHONWARNINGS='ignore', PYTHONUNBUFFERED='1')
@@ -279,6 +335,39 @@ class ServiceProcess(object):
         self._signal(signal.SIGKILL)
         self.proc.wait(timeout=30)
 
+    def workers(self):
+        """Pids of the parent's live children in its process group."""
+        if not self.alive():
+            return []
+        return sorted(pid for pid, ppid in group_members(self.pid).items()
+                      if ppid == self.pid)
+
+    def kill_parent(self):
+        """SIGKILL the parent process only; its workers are left to notice.
+
+        :returns: the pids of the workers it had
+        """
+        workers = self.workers()
+        os.kill(self.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        self.old_groups.append(self.proc.pid)
+        return workers
+
+    def kill_worker(self):
+        """SIGKILL the worker process only (the parent forks another).
+
+        :returns: its pid
+        """
+        workers = wait_for(self.workers, 30, interval=0.05,
+                           what='a worker process of %s' % self.name)
+        os.kill(workers[0], signal.SIGKILL)
+        return workers[0]
+
+    def group_alive(self, pgid=None):
+        """Whether a process of the group (default: the current) lives."""
+        pgid = pgid or self.pid
+        return bool(pgid and group_members(pgid))
+
     def stop(self, timeout=20):
         """``stop_signal``, then SIGKILL whatever is left of the group."""
         self.terminate()
@@ -303,6 +392,15 @@ class ServiceProcess(object):
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             pass
+        for pgid in self.old_groups:
+            # Only orphans: a group whose leader lives is someone else's
+            # (the id was reused).
+            members = group_members(pgid)
+            for pid in members if pgid not in members else ():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
 
     def _signal(self, sig):
         try:
@@ -323,19 +421,22 @@ class ServiceProcess(object):
 
 
 class Deployment(fixtures.Fixture):
-    """API, conductor and ``agents`` compute agents as separate processes.
+    """API, conductors and compute agents as separate processes.
 
     :param glance: a started :class:`PrecacheGlance`.
     :param agents: number of compute agents.
     :param conf: ``{section: {option: value}}`` for every process.
     :param agent_conf: the same, for the agents only.
-    :param conductor_conf: the same, for the conductor only.
+    :param conductor_conf: the same, for the conductors only.
     :param backend: ``postgresql`` or ``mysql``.
+    :param conductors: number of conductors, active-active on the same
+        broker and database: ``conductor`` when there is one,
+        ``conductor-0``... otherwise.
 
     Attributes: ``api_url``, ``hosts``, ``agents`` (name ->
-    :class:`ServiceProcess`), ``conductor``, ``api``, ``rabbit``,
-    ``database``, ``dir``; ``RPC_RESPONSE_TIMEOUT``,
-    ``SERVICE_DOWN_TIME``, ``REPORT_INTERVAL``.
+    :class:`ServiceProcess`), ``conductors`` (a list of them),
+    ``conductor`` (the first), ``api``, ``rabbit``, ``database``, ``dir``;
+    ``RPC_RESPONSE_TIMEOUT``, ``SERVICE_DOWN_TIME``, ``REPORT_INTERVAL``.
     """
 
     RPC_RESPONSE_TIMEOUT = 5
@@ -344,8 +445,9 @@ class Deployment(fixtures.Fixture):
     SERVICE_DOWN_TIME = 6
 
     def __init__(self, glance, agents=3, conf=None, agent_conf=None,
-                 conductor_conf=None, backend='postgresql'):
+                 conductor_conf=None, backend='postgresql', conductors=1):
         super().__init__()
+        self.n_conductors = conductors
         self.glance = glance
         self.n_agents = agents
         self.extra_conf = conf or {}
@@ -390,11 +492,14 @@ class Deployment(fixtures.Fixture):
                 'database': {'connection': self.database.url},
                 'api': {'auth_strategy': 'noauth2',
                         'bind_host': '127.0.0.1', 'bind_port': port}}))
-        self.conductor = self._process(
-            'conductor', 'aggregates-ext-conductor', merge(merge(common, {
-                'DEFAULT': {'host': 'conductor'},
+        names = (['conductor'] if self.n_conductors == 1 else
+                 ['conductor-%d' % i for i in range(self.n_conductors)])
+        self.conductors = [self._process(
+            name, 'aggregates-ext-conductor', merge(merge(common, {
+                'DEFAULT': {'host': name},
                 'database': {'connection': self.database.url}}),
-                self.conductor_conf))
+                self.conductor_conf)) for name in names]
+        self.conductor = self.conductors[0]
         self.hosts = ['compute-%d' % i for i in range(self.n_agents)]
         self.agents = {}
         self.instances_paths = {}
@@ -407,20 +512,47 @@ class Deployment(fixtures.Fixture):
                     'DEFAULT': {'host': host, 'instances_path': ipath,
                                 'state_path': os.path.join(self.dir, host)}}),
                     self.agent_conf))
-        # Stopped in this order: all agents (in parallel), the conductor,
+        # Stopped in this order: all agents (in parallel), the conductors,
         # then the API.
         self.addCleanup(self.api.stop, 10)
-        self.addCleanup(self.conductor.stop)
+        self.addCleanup(self.stop_conductors)
         self.addCleanup(self.stop_agents)
         self.api.start()
-        self.conductor.start()
+        for proc in self.conductors:
+            proc.start()
         # Agents heartbeat through the conductor from their first second:
         # start them once its RPC server consumes.
-        self.wait_log(self.conductor, 'ConductorService serving RPC')
+        for proc in self.conductors:
+            self.wait_log(proc, CONDUCTOR_SERVING)
         for proc in self.agents.values():
             proc.start()
         self.wait_api()
         self.wait_hosts_up(self.hosts)
+
+    def stop_conductors(self):
+        for proc in self.conductors:
+            proc.terminate()
+        for proc in self.conductors:
+            proc.wait_stopped()
+
+    def check_conductors(self):
+        """Fail when no conductor runs (with the log of the first)."""
+        if not any(proc.alive() for proc in self.conductors):
+            self.conductor.check_alive()
+
+    def restart_conductor(self, proc, timeout=90, wait=True):
+        """Start a conductor again; return once its RPC server consumes.
+
+        :param wait: False to return at once
+        :returns: the count of CONDUCTOR_SERVING lines in its log that
+            says it serves (for ``wait_log``)
+        """
+        count = self.log_text(proc).count(CONDUCTOR_SERVING) + 1
+        proc.start()
+        if wait:
+            self.wait_log(proc, CONDUCTOR_SERVING, timeout=timeout,
+                          count=count)
+        return count
 
     def stop_agents(self, hosts=None):
         procs = [self.agents[h] for h in (hosts or self.hosts)]
@@ -473,12 +605,12 @@ class Deployment(fixtures.Fixture):
 
     # -- waiting --------------------------------------------------------------
 
-    def wait_log(self, proc, text, timeout=90):
+    def wait_log(self, proc, text, timeout=90, count=1):
         def found():
             proc.check_alive()
             try:
                 with open(proc.oslo_log, errors='replace') as f:
-                    return text in f.read()
+                    return f.read().count(text) >= count
             except FileNotFoundError:
                 return False
         wait_for(found, timeout,
@@ -543,7 +675,7 @@ class Deployment(fixtures.Fixture):
 
     def wait_hosts_up(self, hosts, timeout=120):
         def up():
-            self.conductor.check_alive()
+            self.check_conductors()
             for host in hosts:
                 self.agents[host].check_alive()
             return all(self.is_up(h) for h in hosts)
@@ -562,7 +694,7 @@ class Deployment(fixtures.Fixture):
     def wait_requests_finished(self, aggregate_id, count=1, timeout=90):
         """The aggregate's ``count`` requests, once all have finished."""
         def finished():
-            self.conductor.check_alive()
+            self.check_conductors()
             reqs = self.requests_of(aggregate_id)
             if len(reqs) >= count and all(r.finished_at for r in reqs):
                 return reqs

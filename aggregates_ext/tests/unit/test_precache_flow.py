@@ -11,6 +11,7 @@ import time
 
 import fixtures
 from oslo_utils import timeutils
+from sqlalchemy import event as sa_event
 
 from aggregates_ext import allinone
 from aggregates_ext.conductor import fanout
@@ -237,6 +238,49 @@ class TestConductorTakeover(PrecacheTestCase):
     def conductor_fanout(self):
         return next(svc.manager.fanout for svc in self.cloud.services
                     if hasattr(svc.manager, 'fanout'))
+
+
+class TestHostResultRace(PrecacheTestCase):
+    """A host's rows written by two parties at once: none is lost."""
+
+    AGENTS = 1
+
+    def _insert_first(self, table, values):
+        """Insert ``values`` into ``table`` just before our first INSERT.
+
+        As another transaction (an agent's progress report arriving on
+        another RPC thread) would between our UPDATE, which found no row,
+        and our INSERT.
+        """
+        raced = []
+
+        def before_execute(conn, clause, multiparams, params, options):
+            if (not raced and getattr(clause, 'is_insert', False) and
+                    clause.table is table):
+                raced.append(True)
+                conn.execute(table.insert().values(**values))
+        engine = engines.get_engine()
+        sa_event.listen(engine, 'before_execute', before_execute)
+        self.addCleanup(sa_event.remove, engine, 'before_execute',
+                        before_execute)
+        return raced
+
+    def test_result_recorded_when_a_progress_row_appears_meanwhile(self):
+        agg = self.aggregate_with(self.cloud.agent_names)
+        request = precache_db.create_request(
+            agg_db.get(agg['id']).snapshot(), [IMAGE_ID])
+        table = models.PrecacheHostImage.__table__
+        raced = self._insert_first(table, {
+            'request_id': request.id, 'host': 'compute-0',
+            'image_id': IMAGE_ID, 'status': 'downloading',
+            'bytes_done': 10, 'bytes_total': 10,
+            'created_at': timeutils.utcnow()})
+        precache_db.save_host_result(
+            request.uuid, 'compute-0', 'done',
+            {IMAGE_ID: ('cached', None, None)}, via='agent')
+        self.assertEqual([True], raced)
+        self.assertEqual({'compute-0': ('done', {IMAGE_ID: 'cached'})},
+                         self.results(precache_db.get_request(request.uuid)))
 
 
 class TestPrecacheAPIErrors(PrecacheTestCase):
