@@ -80,6 +80,12 @@ class ConductorService(RPCService):
                           fanout.LeaseKeeper(self.manager.fanout),
                           initial_delay=0)
 
+    def stop(self, graceful=False):
+        # No new requests, no more renewals (the timer stops with the
+        # thread group); then hand what is still running to the others.
+        super().stop(graceful)
+        fanout.release_leases()
+
 
 class ComputeService(RPCService):
     """The agent of one compute host."""

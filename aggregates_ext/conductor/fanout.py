@@ -318,6 +318,22 @@ def _images(answer, image_ids):
     return found
 
 
+def release_leases():
+    """Give up this process's leases (a clean stop), logged."""
+    if _OWNER is None:
+        return
+    try:
+        released = precache_db.release(_OWNER)
+    except Exception as exc:
+        LOG.warning('Could not release the leases of %s; they expire in %d '
+                    'seconds: %s', _OWNER,
+                    CONF.conductor.precache_lease_seconds, exc)
+        return
+    if released:
+        LOG.info('Released %d pre-cache request(s) for another conductor '
+                 'to take over', released)
+
+
 class LeaseKeeper:
     """Renews this conductor's leases and adopts requests nobody works on.
 

@@ -235,6 +235,21 @@ class TestConductorTakeover(PrecacheTestCase):
         self.assertEqual('alive:1:x',
                          precache_db.get_request(request.uuid).conductor)
 
+    def test_clean_stop_releases_leases_at_once(self):
+        agg = self.aggregate_with(self.cloud.agent_names[:1])
+        mine, theirs = (precache_db.create_request(
+            agg_db.get(agg['id']).snapshot(), [IMAGE_ID]) for _ in range(2))
+        self.assertTrue(precache_db.claim(mine.uuid, fanout.owner(), 60))
+        self.assertTrue(precache_db.claim(theirs.uuid, 'alive:1:x', 60))
+        self.assertEqual([], precache_db.adoptable(60))
+        # The conductor stops cleanly (SIGTERM).
+        next(svc for svc in self.cloud.services
+             if hasattr(svc.manager, 'fanout')).stop(graceful=True)
+        # Adoptable by the next check of any conductor, not in 60 s.
+        self.assertEqual([mine.uuid], precache_db.adoptable(60))
+        self.assertEqual('alive:1:x',
+                         precache_db.get_request(theirs.uuid).conductor)
+
     def conductor_fanout(self):
         return next(svc.manager.fanout for svc in self.cloud.services
                     if hasattr(svc.manager, 'fanout'))
