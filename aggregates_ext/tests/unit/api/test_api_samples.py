@@ -108,6 +108,29 @@ class TestAggregateSamples(SampleMixin, base.APITestCase):
         self.story('os-aggregates/v2.41/', '2.41')
 
 
+class TestHostSamples(SampleMixin, base.APITestCase):
+    """The host views: one registered compute host, reporting."""
+
+    def test_host_views(self):
+        from oslo_utils import timeutils
+        agg_fixtures.register_host('compute-1', version=1,
+                                   last_seen_up=timeutils.utcnow())
+        for name, path, version in [
+                ('os-services/services-list-get-resp.json',
+                 '/os-services', None),
+                ('os-services/v2.53/services-list-get-resp.json',
+                 '/os-services', '2.53'),
+                ('os-hypervisors/hypervisors-list-resp.json',
+                 '/os-hypervisors', None),
+                ('os-hypervisors/v2.53/hypervisors-list-resp.json',
+                 '/os-hypervisors', '2.53'),
+                ('os-hypervisors/hypervisors-detail-resp.json',
+                 '/os-hypervisors/detail', None),
+                ('os-hypervisors/v2.88/hypervisors-detail-resp.json',
+                 '/os-hypervisors/detail', '2.88')]:
+            self.assertSample(name, self.req('GET', path, version=version))
+
+
 class TestVersionSamples(SampleMixin, base.APITestCase):
 
     def test_versions(self):
