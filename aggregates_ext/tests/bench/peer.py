@@ -39,18 +39,30 @@ class PeerError(Exception):
     """The Nova peer cannot be found, built or run."""
 
 
+# Where the brief keeps the peer: next to the checkout (../shared), or at
+# the workplace's own path when the checkout is elsewhere (CI clones it).
+_PLACES = (('..', 'shared', 'bench', 'nova-peer'),
+           ('/work', 'shared', 'bench', 'nova-peer'))
+
+
 def peer_dir():
+    """The Nova peer benchmark's directory.
+
+    $AGGREGATES_EXT_NOVA_PEER, or else the first of ``_PLACES`` that
+    holds it.
+    """
     path = os.environ.get('AGGREGATES_EXT_NOVA_PEER')
-    if not path:
-        checkout = os.path.dirname(os.path.dirname(os.path.abspath(
-            aggregates_ext.__file__)))
-        path = os.path.join(checkout, '..', 'shared', 'bench', 'nova-peer')
-    path = os.path.abspath(path)
-    for name in (FREEZE, SCRIPT):
-        if not os.path.exists(os.path.join(path, name)):
-            raise PeerError('no %s in %s: set AGGREGATES_EXT_NOVA_PEER to '
-                            'the Nova peer benchmark directory' % (name, path))
-    return path
+    checkout = os.path.dirname(os.path.dirname(os.path.abspath(
+        aggregates_ext.__file__)))
+    candidates = [path] if path else [
+        os.path.abspath(os.path.join(checkout, *place)) for place in _PLACES]
+    for path in candidates:
+        if all(os.path.exists(os.path.join(path, name))
+               for name in (FREEZE, SCRIPT)):
+            return path
+    raise PeerError('no %s and %s in %s: set AGGREGATES_EXT_NOVA_PEER to '
+                    'the Nova peer benchmark directory'
+                    % (FREEZE, SCRIPT, ' or '.join(candidates)))
 
 
 def cache_dir():
