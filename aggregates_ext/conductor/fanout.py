@@ -191,6 +191,13 @@ class Fanout:
                  'hosts (request %s).', image_ids, len(remaining),
                  request_uuid)
         chosen = targets.choose(remaining)
+        # Hosts a previous conductor asked already: asked again however
+        # they look now, since a heartbeat lost with that conductor can
+        # make a busy host look down at the moment of a takeover.
+        for r in req.results:
+            if (r.status == states.HOST_RUNNING and r.via and
+                    chosen.get(r.host) is None and r.host in chosen):
+                chosen[r.host] = r.via
         futures = {}
         for host in remaining:
             if chosen[host] is None:
