@@ -241,7 +241,7 @@ class TestInstallGuide(testtools.TestCase):
             ('aggregates_ext', self.db_name, 'a throwaway name'),
             ('AGG_DBPASS', self.db_pass, 'the password')])
         block = install_guide.block('prerequisites', 'console',
-                                    'CREATE DATABASE aggregates_ext')
+                                    'MariaDB [(none)]> CREATE DATABASE')
         commands = block.commands()
         self.assertEqual('mysql', commands[0].line, block.where)
         self.addCleanup(services.mysql_execute, kw,
