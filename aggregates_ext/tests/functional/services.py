@@ -1046,12 +1046,13 @@ def mysql_url():
     return url, drop
 
 
-def postgresql_url():
-    """A new empty PostgreSQL database: ``(url, drop)``.
+def postgresql_admin():
+    """The PostgreSQL server as its superuser: ``(psycopg2, kwargs)``.
 
-    ``url`` is ``postgresql+psycopg2://postgres@127.0.0.1:5432/NAME``
-    (server from AGGREGATES_EXT_POSTGRESQL_URL); ``drop()`` removes it,
-    ending any connection still open to it.
+    ``kwargs`` are ``psycopg2.connect``'s for the server of
+    AGGREGATES_EXT_POSTGRESQL_URL (default ``postgres@127.0.0.1:5432``,
+    database ``postgres``); skips (see :func:`require_or_skip`) without
+    psycopg2.
     """
     try:
         import psycopg2
@@ -1064,26 +1065,41 @@ def postgresql_url():
               dbname='postgres', connect_timeout=10)
     if u.password:
         kw['password'] = urllib.parse.unquote(u.password)
-    name = _db_name()
+    return psycopg2, kw
 
-    def execute(sql):
-        conn = psycopg2.connect(**kw)
-        try:
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute(sql)
-        finally:
-            conn.close()
 
+def postgresql_execute(kw, *statements):
+    """Run ``statements`` in autocommit mode on a new connection."""
+    import psycopg2
+    conn = psycopg2.connect(**kw)
     try:
-        execute('CREATE DATABASE "%s" ENCODING \'UTF8\' TEMPLATE template0'
-                % name)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+    finally:
+        conn.close()
+
+
+def postgresql_url():
+    """A new empty PostgreSQL database: ``(url, drop)``.
+
+    ``url`` is ``postgresql+psycopg2://postgres@127.0.0.1:5432/NAME``
+    (server from AGGREGATES_EXT_POSTGRESQL_URL); ``drop()`` removes it,
+    ending any connection still open to it.
+    """
+    psycopg2, kw = postgresql_admin()
+    name = _db_name()
+    try:
+        postgresql_execute(kw, 'CREATE DATABASE "%s" ENCODING \'UTF8\' '
+                               'TEMPLATE template0' % name)
     except psycopg2.Error as e:
         require_or_skip('PostgreSQL at %s:%s is not usable: %s'
                         % (kw['host'], kw['port'], str(e).strip()))
 
     def drop():
-        execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+        postgresql_execute(kw, 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
+                           % name)
 
     netloc = urllib.parse.quote(kw['user'], safe='')
     if 'password' in kw:
@@ -1148,5 +1164,6 @@ class ThrowawayDatabase(_ServiceFixture):
 __all__ = ['Credentials', 'GlanceFixture', 'KeystoneFixture',
            'OpenStackVenv', 'ServiceUnavailable', 'ThrowawayDatabase',
            'ensure_openstack_venv', 'mysql_admin', 'mysql_drop_database',
-           'mysql_execute', 'mysql_url', 'postgresql_url',
+           'mysql_execute', 'mysql_url', 'postgresql_admin',
+           'postgresql_execute', 'postgresql_url',
            'rabbit_url', 'require_or_skip', 'services_required']

@@ -306,6 +306,10 @@ class TestInstallGuide(testtools.TestCase):
         os.makedirs(controller.path('/var/lib/aggregates-ext'))
         conf = install_guide.block('controller', 'ini',
                                    '[keystone_authtoken]')
+        database = install_guide.block('prerequisites', 'ini',
+                                       'mysql+pymysql://')
+        self.assertIn(database.text, conf.text,
+                      'prerequisites and controller disagree')
         controller.write('/etc/aggregates-ext/aggregates-ext.conf',
                          conf.text, conf.where)
         controller.run(install_guide.command(
@@ -402,6 +406,8 @@ class TestInstallGuide(testtools.TestCase):
             listed = located.run(ls, check=host.name in in_aggregate)
             self.assertEqual(host.name in in_aggregate,
                              listed.returncode == 0, listed)
+            if host.name in in_aggregate:
+                self.assertIn(' %d ' % IMAGE_SIZE, listed.stdout)
 
     # -- the clients, and gunicorn --------------------------------------
 
@@ -431,7 +437,44 @@ class TestInstallGuide(testtools.TestCase):
         self.wait_api(api)
         self.tick('API under gunicorn')
 
-    # -- the test --------------------------------------------------------
+    # -- the tests -------------------------------------------------------
+
+    def test_postgresql_database(self):
+        psycopg2, kw = services.postgresql_admin()
+        try:
+            services.postgresql_execute(kw, 'SELECT 1')
+        except psycopg2.Error as e:
+            services.require_or_skip('PostgreSQL at %s:%s: %s'
+                                     % (kw['host'], kw['port'], e))
+        name = 'aggext_guide_%s' % self.suffix
+        password = 'db-pass-%s' % uuid.uuid4().hex[:12]
+        block = install_guide.block('prerequisites', 'console',
+                                    'postgres=# CREATE DATABASE')
+        commands = block.commands()
+        self.assertEqual('su postgres -c psql', commands[0].line, block.where)
+        names = install_guide.Substitutions([
+            ('aggregates_ext', name, 'a throwaway name'),
+            ('AGG_DBPASS', password, 'the password')])
+        self.addCleanup(services.postgresql_execute, kw,
+                        'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name,
+                        'DROP USER IF EXISTS "%s"' % name)
+        services.postgresql_execute(kw, *[names(c.line, c.where)
+                                          for c in commands[1:]])
+        subs = install_guide.Substitutions([
+            ('/opt/aggregates-ext/bin/', BIN_DIR + '/',
+             'the package is installed in the test environment'),
+            ('aggregates_ext:AGG_DBPASS@controller/aggregates_ext',
+             '%s:%s@%s:%d/%s' % (name, password, kw['host'], kw['port'],
+                                 name),
+             "a throwaway user and database on the machine's PostgreSQL")])
+        controller = install_guide.Host('controller', self.dir, subs)
+        conf = install_guide.block('prerequisites', 'ini',
+                                   'postgresql+psycopg2://')
+        controller.write('/etc/aggregates-ext/aggregates-ext.conf',
+                         conf.text, conf.where)
+        controller.run(install_guide.command(
+            'controller', 'su -s /bin/sh aggregates-ext -c '
+            '"/opt/aggregates-ext/bin/aggregates-ext-manage db sync"'))
 
     def test_split_deployment(self):
         self.start_cloud()
