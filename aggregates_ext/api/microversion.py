@@ -107,17 +107,27 @@ def before(gate):
     return APIVersion(major, minor - 1)
 
 
-def from_headers(headers):
+def from_headers(headers, catalog_type=None):
     """The version a request asks for.
 
-    The standard header's last ``compute`` entry wins, then the legacy
-    header; neither means 2.1.  ``latest`` (exactly) means the maximum.
+    The standard header's last ``compute`` entry wins, then its last
+    ``catalog_type`` entry, then the legacy header; none means 2.1.
+    ``latest`` (exactly) means the maximum.
 
+    :param catalog_type: the type the API has in the catalog (``[api]
+        service_type``): keystoneauth names the version of a request with
+        the type it found the endpoint under.
     :raises InvalidVersionFormat: a malformed version string (400)
     :raises VersionNotSupported: a version outside our range (406)
     """
-    text = microversion_parse.get_version(
-        headers, service_type=SERVICE_TYPE, legacy_headers=[LEGACY_HEADER])
+    text = microversion_parse.get_version(headers, service_type=SERVICE_TYPE)
+    if not text and catalog_type and catalog_type.lower() != SERVICE_TYPE:
+        text = microversion_parse.get_version(headers,
+                                              service_type=catalog_type)
+    if not text:
+        text = microversion_parse.get_version(
+            headers, service_type=SERVICE_TYPE,
+            legacy_headers=[LEGACY_HEADER])
     if not text:
         return MIN_VERSION
     if text == 'latest':

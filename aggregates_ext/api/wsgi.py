@@ -53,7 +53,8 @@ def negotiate_version(req):
         headers for a malformed version, 406 naming the requested one.
     """
     try:
-        return microversion.from_headers(req.headers), None
+        return microversion.from_headers(
+            req.headers, catalog_type=CONF.api.service_type), None
     except microversion.InvalidVersionFormat as exc:
         return None, fault.fault_response(400, str(exc))
     except microversion.VersionNotSupported as exc:

@@ -30,6 +30,23 @@ Paste deployment file of the API.  A relative path is looked up in the
 configuration directories (``/etc/aggregates-ext`` and the like); when it is
 not found there, the copy shipped inside the package is used.
 """),
+    cfg.StrOpt(
+        'service_type',
+        default='host-aggregates',
+        help="""
+Service type under which this API is registered in the Keystone catalog.
+
+Clients that find the API under a type of its own (openstackclient and
+openstacksdk with ``compute_service_type``, keystoneauth sessions) send the
+microversion for that type, ``OpenStack-API-Version: host-aggregates 2.81``;
+the API takes it as it takes ``compute 2.81`` (what Nova's clients and
+Tempest send) and the legacy ``X-OpenStack-Nova-API-Version``.  Responses
+name the version ``compute``, as Nova's do.
+
+Possible values:
+
+* The type given to ``openstack service create`` for this API.
+"""),
     cfg.HostAddressOpt(
         'bind_host',
         default='0.0.0.0',

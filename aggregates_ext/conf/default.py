@@ -48,7 +48,7 @@ in ``/os-services``.
 
 Related options:
 
-* ``[compute] report_interval``: must be well below this value.
+* ``[DEFAULT] report_interval``: must be well below this value.
 """),
     cfg.IntOpt(
         'report_interval',

@@ -653,6 +653,14 @@ class KeystoneFixture(_ServerFixture):
         self.users[name] = creds
         return creds
 
+    def delete_user(self, name):
+        """Delete user ``name`` (if it exists) and forget it."""
+        user = self._find('users', name)
+        if user is not None:
+            self._admin_session.delete('/users/%s' % user['id'],
+                                       endpoint_filter=self._EP)
+        self.users.pop(name, None)
+
     def add_endpoint(self, service_type, url, name=None,
                      interfaces=('public', 'internal', 'admin')):
         """Make ``url`` the (only) endpoint of ``service_type``."""
@@ -960,11 +968,12 @@ def _server_url(env, default):
     return urllib.parse.urlsplit(url.rstrip('/'))
 
 
-def mysql_url():
-    """A new empty MariaDB/MySQL database: ``(url, drop)``.
+def mysql_admin():
+    """The MariaDB/MySQL server as its administrator: ``(pymysql, kwargs)``.
 
-    ``url`` is ``mysql+pymysql://root@127.0.0.1:3306/NAME?charset=utf8mb4``
-    (server from AGGREGATES_EXT_MYSQL_URL); ``drop()`` removes the database.
+    ``kwargs`` are ``pymysql.connect``'s for the server of
+    AGGREGATES_EXT_MYSQL_URL (default ``root@127.0.0.1:3306``), without a
+    database; skips (see :func:`require_or_skip`) without PyMySQL.
     """
     try:
         import pymysql
@@ -976,36 +985,58 @@ def mysql_url():
               user=urllib.parse.unquote(u.username or 'root'),
               password=urllib.parse.unquote(u.password or ''),
               connect_timeout=10, autocommit=True)
+    return pymysql, kw
+
+
+def mysql_execute(kw, *statements):
+    """Run ``statements`` on a new connection made with ``kw``."""
+    import pymysql
+    conn = pymysql.connect(**kw)
+    try:
+        with conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+    finally:
+        conn.close()
+
+
+def mysql_drop_database(kw, name):
+    """Drop database ``name``, killing the connections still open to it."""
+    import pymysql
+    conn = pymysql.connect(**kw)
+    try:
+        with conn.cursor() as cur:
+            # Connections left open (a test's engine pool) would block
+            # DROP DATABASE on metadata locks.
+            cur.execute('SELECT id FROM information_schema.processlist '
+                        'WHERE db = %s AND id != CONNECTION_ID()', (name,))
+            for (thread_id,) in cur.fetchall():
+                try:
+                    cur.execute('KILL %d' % thread_id)
+                except pymysql.Error:
+                    pass
+            cur.execute('DROP DATABASE IF EXISTS `%s`' % name)
+    finally:
+        conn.close()
+
+
+def mysql_url():
+    """A new empty MariaDB/MySQL database: ``(url, drop)``.
+
+    ``url`` is ``mysql+pymysql://root@127.0.0.1:3306/NAME?charset=utf8mb4``
+    (server from AGGREGATES_EXT_MYSQL_URL); ``drop()`` removes the database.
+    """
+    pymysql, kw = mysql_admin()
     name = _db_name()
     try:
-        conn = pymysql.connect(**kw)
-        try:
-            with conn.cursor() as cur:
-                cur.execute('CREATE DATABASE `%s` CHARACTER SET utf8mb4 '
-                            'COLLATE utf8mb4_general_ci' % name)
-        finally:
-            conn.close()
+        mysql_execute(kw, 'CREATE DATABASE `%s` CHARACTER SET utf8mb4 '
+                          'COLLATE utf8mb4_general_ci' % name)
     except pymysql.Error as e:
         require_or_skip('MySQL at %s:%s is not usable: %s'
                         % (kw['host'], kw['port'], e))
 
     def drop():
-        conn = pymysql.connect(**kw)
-        try:
-            with conn.cursor() as cur:
-                # Connections left open (a test's engine pool) would block
-                # DROP DATABASE on metadata locks.
-                cur.execute('SELECT id FROM information_schema.processlist '
-                            'WHERE db = %s AND id != CONNECTION_ID()',
-                            (name,))
-                for (thread_id,) in cur.fetchall():
-                    try:
-                        cur.execute('KILL %d' % thread_id)
-                    except pymysql.Error:
-                        pass
-                cur.execute('DROP DATABASE IF EXISTS `%s`' % name)
-        finally:
-            conn.close()
+        mysql_drop_database(kw, name)
 
     netloc = urllib.parse.quote(kw['user'], safe='')
     if kw['password']:
@@ -1015,12 +1046,13 @@ def mysql_url():
     return url, drop
 
 
-def postgresql_url():
-    """A new empty PostgreSQL database: ``(url, drop)``.
+def postgresql_admin():
+    """The PostgreSQL server as its superuser: ``(psycopg2, kwargs)``.
 
-    ``url`` is ``postgresql+psycopg2://postgres@127.0.0.1:5432/NAME``
-    (server from AGGREGATES_EXT_POSTGRESQL_URL); ``drop()`` removes it,
-    ending any connection still open to it.
+    ``kwargs`` are ``psycopg2.connect``'s for the server of
+    AGGREGATES_EXT_POSTGRESQL_URL (default ``postgres@127.0.0.1:5432``,
+    database ``postgres``); skips (see :func:`require_or_skip`) without
+    psycopg2.
     """
     try:
         import psycopg2
@@ -1033,26 +1065,41 @@ def postgresql_url():
               dbname='postgres', connect_timeout=10)
     if u.password:
         kw['password'] = urllib.parse.unquote(u.password)
-    name = _db_name()
+    return psycopg2, kw
 
-    def execute(sql):
-        conn = psycopg2.connect(**kw)
-        try:
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute(sql)
-        finally:
-            conn.close()
 
+def postgresql_execute(kw, *statements):
+    """Run ``statements`` in autocommit mode on a new connection."""
+    import psycopg2
+    conn = psycopg2.connect(**kw)
     try:
-        execute('CREATE DATABASE "%s" ENCODING \'UTF8\' TEMPLATE template0'
-                % name)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+    finally:
+        conn.close()
+
+
+def postgresql_url():
+    """A new empty PostgreSQL database: ``(url, drop)``.
+
+    ``url`` is ``postgresql+psycopg2://postgres@127.0.0.1:5432/NAME``
+    (server from AGGREGATES_EXT_POSTGRESQL_URL); ``drop()`` removes it,
+    ending any connection still open to it.
+    """
+    psycopg2, kw = postgresql_admin()
+    name = _db_name()
+    try:
+        postgresql_execute(kw, 'CREATE DATABASE "%s" ENCODING \'UTF8\' '
+                               'TEMPLATE template0' % name)
     except psycopg2.Error as e:
         require_or_skip('PostgreSQL at %s:%s is not usable: %s'
                         % (kw['host'], kw['port'], str(e).strip()))
 
     def drop():
-        execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+        postgresql_execute(kw, 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
+                           % name)
 
     netloc = urllib.parse.quote(kw['user'], safe='')
     if 'password' in kw:
@@ -1116,5 +1163,7 @@ class ThrowawayDatabase(_ServiceFixture):
 
 __all__ = ['Credentials', 'GlanceFixture', 'KeystoneFixture',
            'OpenStackVenv', 'ServiceUnavailable', 'ThrowawayDatabase',
-           'ensure_openstack_venv', 'mysql_url', 'postgresql_url',
+           'ensure_openstack_venv', 'mysql_admin', 'mysql_drop_database',
+           'mysql_execute', 'mysql_url', 'postgresql_admin',
+           'postgresql_execute', 'postgresql_url',
            'rabbit_url', 'require_or_skip', 'services_required']

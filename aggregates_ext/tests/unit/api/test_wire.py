@@ -43,6 +43,24 @@ class TestMicroversions(base.APITestCase):
         self.assertVersion(self.get({STD: 'volume 3.0', LEGACY: '2.50'}),
                            '2.50')
 
+    def test_catalog_type_entry(self):
+        # What keystoneauth sends when it found the API as host-aggregates.
+        self.assertVersion(self.get({STD: 'host-aggregates 2.81'}), '2.81')
+
+    def test_configured_catalog_type_entry(self):
+        self.config.conf.set_override('service_type', 'aggregates',
+                                      group='api')
+        self.assertVersion(self.get({STD: 'aggregates 2.81'}), '2.81')
+        self.assertVersion(self.get({STD: 'host-aggregates 2.81'}), '2.1')
+
+    def test_compute_entry_wins_over_catalog_type(self):
+        self.assertVersion(self.get(
+            {STD: 'host-aggregates 2.81, compute 2.41'}), '2.41')
+
+    def test_catalog_type_entry_wins_over_legacy(self):
+        self.assertVersion(self.get({STD: 'host-aggregates 2.81',
+                                     LEGACY: '2.50'}), '2.81')
+
     def test_standard_wins_over_legacy(self):
         self.assertVersion(self.get({STD: 'compute 2.60', LEGACY: '2.50'}),
                            '2.60')
