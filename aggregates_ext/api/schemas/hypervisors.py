@@ -55,18 +55,7 @@ index_query_v253 = {
 
 # Responses ------------------------------------------------------------------
 
-_links = {
-    'type': 'array',
-    'items': {
-        'type': 'object',
-        'properties': {
-            'href': {'type': 'string'},
-            'rel': {'const': 'next'},
-        },
-        'required': ['href', 'rel'],
-        'additionalProperties': False,
-    },
-}
+_links = types.next_links
 
 _servers = {
     'type': 'array',

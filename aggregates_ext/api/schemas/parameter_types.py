@@ -45,3 +45,18 @@ any_query = {
     'properties': {},
     'additionalProperties': True,
 }
+
+
+# The "next" link of a full page (hypervisors, pre-cache requests).
+next_links = {
+    'type': 'array',
+    'items': {
+        'type': 'object',
+        'properties': {
+            'href': {'type': 'string'},
+            'rel': {'const': 'next'},
+        },
+        'required': ['href', 'rel'],
+        'additionalProperties': False,
+    },
+}

@@ -97,16 +97,7 @@ index_response = {
     'type': 'object',
     'properties': {
         'precache_requests': {'type': 'array', 'items': _summary},
-        'precache_requests_links': {
-            'type': 'array',
-            'items': {
-                'type': 'object',
-                'properties': {'rel': {'const': 'next'},
-                               'href': {'type': 'string'}},
-                'required': ['rel', 'href'],
-                'additionalProperties': False,
-            },
-        },
+        'precache_requests_links': types.next_links,
     },
     'required': ['precache_requests'],
     'additionalProperties': False,
