@@ -112,13 +112,8 @@ def claim(request_uuid, owner, lease_seconds, now=None):
 def renew(owner, lease_seconds, now=None):
     """Extend the leases ``owner`` holds; returns how many."""
     now = now or timeutils.utcnow()
-    table = models.PrecacheRequest.__table__
-    with engines.writer() as session:
-        return session.execute(table.update().where(
-            table.c.conductor == owner,
-            table.c.status == states.RUNNING).values(
-            lease_expires=now + datetime.timedelta(
-                seconds=lease_seconds))).rowcount
+    return _leases_until(owner,
+                         now + datetime.timedelta(seconds=lease_seconds))
 
 
 def release(owner, now=None):
@@ -128,12 +123,17 @@ def release(owner, now=None):
     at the next check of any conductor instead of after the lease.
     """
     now = now or timeutils.utcnow()
+    return _leases_until(owner, now - datetime.timedelta(seconds=1))
+
+
+def _leases_until(owner, expires):
+    """Set when the running requests ``owner`` holds lose their lease."""
     table = models.PrecacheRequest.__table__
     with engines.writer() as session:
         return session.execute(table.update().where(
             table.c.conductor == owner,
             table.c.status == states.RUNNING).values(
-            lease_expires=now - datetime.timedelta(seconds=1))).rowcount
+            lease_expires=expires)).rowcount
 
 
 def adoptable(pending_grace, now=None):
