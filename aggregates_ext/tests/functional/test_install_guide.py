@@ -85,6 +85,7 @@ import testtools
 from aggregates_ext.tests import fixtures as agg_fixtures
 from aggregates_ext.tests.functional import clients_deployment
 from aggregates_ext.tests.functional import install_guide
+from aggregates_ext.tests.functional import precache_services as ps
 from aggregates_ext.tests.functional import services
 
 BIN_DIR = os.path.dirname(os.path.abspath(sys.executable))
@@ -93,18 +94,6 @@ TIMEOUT = 120
 CONDUCTOR_SERVING = 'ConductorService serving RPC'
 AGENTS = ('compute1', 'compute2')
 IMAGE_SIZE = 1024 * 1024
-
-
-def wait_for(predicate, what, timeout=TIMEOUT, interval=0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError('timed out after %d s waiting for %s'
-                                 % (timeout, what))
-        time.sleep(interval)
 
 
 class TestInstallGuide(testtools.TestCase):
@@ -191,7 +180,8 @@ class TestInstallGuide(testtools.TestCase):
             proc.check_alive()
             with open(proc.log, errors='replace') as f:
                 return text in f.read()
-        wait_for(found, '%r in the log of %s' % (text, proc.name))
+        ps.wait_for(found, TIMEOUT, interval=0.5,
+                    what='%r in the log of %s' % (text, proc.name))
 
     def wait_api(self, proc):
         def ready():
@@ -201,7 +191,8 @@ class TestInstallGuide(testtools.TestCase):
                                     timeout=10).status_code == 200
             except requests.RequestException:
                 return False
-        wait_for(ready, 'the API under %s' % proc.name)
+        ps.wait_for(ready, TIMEOUT, interval=0.5,
+                    what='the API under %s' % proc.name)
 
     # -- the cloud the guide assumes -----------------------------------
 
@@ -349,7 +340,8 @@ class TestInstallGuide(testtools.TestCase):
             self.assertEqual(200, r.status_code, r.text)
             states = {s['host']: s['state'] for s in r.json()['services']}
             return all(states.get(h) == 'up' for h in hosts)
-        wait_for(up, 'hosts %s in GET /os-services' % ', '.join(hosts))
+        ps.wait_for(up, TIMEOUT, interval=0.5,
+                    what='hosts %s in GET /os-services' % ', '.join(hosts))
         self.tick('agents registered')
 
     # -- verify.rst ----------------------------------------------------
@@ -393,7 +385,8 @@ class TestInstallGuide(testtools.TestCase):
             body = json.loads(with_id.run(show).stdout)
             return body if body['status'] not in ('pending',
                                                   'running') else None
-        body = wait_for(complete, 'pre-cache request %s' % request_id)
+        body = ps.wait_for(complete, TIMEOUT, interval=0.5,
+                           what='pre-cache request %s' % request_id)
         self.assertEqual('complete', body['status'], body)
         self.assertEqual(sorted(in_aggregate),
                          sorted(h['host'] for h in body['hosts']))
