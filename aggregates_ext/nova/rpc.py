@@ -95,10 +95,15 @@ def aggregate_primitive(aggregate):
             'nova_object.changes': sorted(data)}
 
 
-class SchedulerBroadcast:
-    """Tell every nova-scheduler about a changed or deleted aggregate."""
+class _NovaClient:
+    """An RPC client of one Nova service, made on first use.
 
-    VERSION = '4.1'
+    Subclasses name the topic, the base version, the ``[nova]`` option
+    holding the version pin and the pin's release aliases.
+    """
+
+    TOPIC = BASE_VERSION = CAP_OPTION = None
+    ALIASES = {}
 
     def __init__(self):
         self._client = None
@@ -107,9 +112,17 @@ class SchedulerBroadcast:
     def client(self):
         if self._client is None:
             self._client = _client(
-                SCHEDULER_TOPIC, '4.0',
-                _cap(CONF.nova.scheduler_version_cap, SCHEDULER_ALIASES))
+                self.TOPIC, self.BASE_VERSION,
+                _cap(getattr(CONF.nova, self.CAP_OPTION), self.ALIASES))
         return self._client
+
+
+class SchedulerBroadcast(_NovaClient):
+    """Tell every nova-scheduler about a changed or deleted aggregate."""
+
+    TOPIC, BASE_VERSION = SCHEDULER_TOPIC, '4.0'
+    CAP_OPTION, ALIASES = 'scheduler_version_cap', SCHEDULER_ALIASES
+    VERSION = '4.1'
 
     def _cast(self, context, method, **kwargs):
         if not self.client.can_send_version(self.VERSION):
@@ -131,19 +144,11 @@ class SchedulerBroadcast:
                    aggregate=aggregate_primitive(aggregate))
 
 
-class ComputeCacheImages:
+class ComputeCacheImages(_NovaClient):
     """``cache_images`` on a host's nova-compute, as Nova's conductor asks."""
 
-    def __init__(self):
-        self._client = None
-
-    @property
-    def client(self):
-        if self._client is None:
-            self._client = _client(
-                COMPUTE_TOPIC, '6.0',
-                _cap(CONF.nova.compute_version_cap, COMPUTE_ALIASES))
-        return self._client
+    TOPIC, BASE_VERSION = COMPUTE_TOPIC, '6.0'
+    CAP_OPTION, ALIASES = 'compute_version_cap', COMPUTE_ALIASES
 
     def version(self):
         """'6.0', or the 5.x it also serves, or None when pinned below."""
