@@ -3,8 +3,9 @@
 A conductor works on a request only while it holds the request's lease
 (``db/precache.py``).  It asks every host of the aggregate that has no
 final result yet, ``[image_cache] precache_concurrency`` hosts at a time
-across all its requests, records each host's result as it arrives, and
-finishes the request.  ``LeaseKeeper`` renews the leases this conductor
+across all its requests, hands each host's result to the ``Recorder``
+(``recorder.py``, batched writes) as it arrives, and finishes the request
+once all are written.  ``LeaseKeeper`` renews the leases this conductor
 holds and takes over requests nobody works on: those whose conductor died
 (lease expired) and pending ones whose cast was lost.  A host asked twice
 (once by a conductor that died) answers ``existing`` for what it finished,
@@ -25,6 +26,7 @@ import futurist
 from futurist import waiters
 from oslo_log import log as logging
 
+from aggregates_ext.conductor import recorder
 from aggregates_ext.conductor import targets
 from aggregates_ext import conf
 from aggregates_ext import context as ctx_module
@@ -133,6 +135,7 @@ class Fanout:
         (Nova's) and ``notifier``, looked up when needed.
         """
         self.clients = clients
+        self.recorder = recorder.Recorder()
         self._active = set()
         # {request uuid: row id} of the requests running here.
         self._pks = {}
@@ -191,13 +194,20 @@ class Fanout:
                  'hosts (request %s).', image_ids, len(remaining),
                  request_uuid)
         chosen = targets.choose(remaining)
-        # Hosts a previous conductor asked already: asked again however
-        # they look now, since a heartbeat lost with that conductor can
-        # make a busy host look down at the moment of a takeover.
+        # Hosts a previous conductor may have asked already: asked again
+        # however they look now, since a heartbeat lost with that
+        # conductor can make a busy host look down at a takeover.
         for r in req.results:
-            if (r.status == states.HOST_RUNNING and r.via and
-                    chosen.get(r.host) is None and r.host in chosen):
+            if (r.status in (states.HOST_PENDING, states.HOST_RUNNING) and
+                    r.via and chosen.get(r.host) is None and
+                    r.host in chosen):
                 chosen[r.host] = r.via
+        # Before any host is asked, the route of every host to ask, in one
+        # statement: whatever becomes of this conductor, the hosts it may
+        # have asked are known.
+        precache_db.save_host_results(req.id, [
+            (host, states.HOST_PENDING, {}, None, chosen[host])
+            for host in remaining if chosen[host] is not None])
         futures = {}
         for host in remaining:
             if chosen[host] is None:
@@ -226,6 +236,7 @@ class Fanout:
                     states.HOST_FAILED,
                     {i: (states.ERROR, code, reason) for i in image_ids},
                     reason, chosen[host])
+        self.recorder.wait(req.id)
         self._summarise(context, request_uuid, aggregate, image_ids, tally,
                         time.monotonic() - started)
         self._pks.pop(request_uuid, None)
@@ -234,9 +245,9 @@ class Fanout:
     def _cache_on_host(self, context, request_uuid, aggregate, tally, host,
                        image_ids, target):
         context.update_store()
-        precache_db.save_host_result(request_uuid, host, states.HOST_RUNNING,
-                                     {}, via=target,
-                                     request_pk=self._pks.get(request_uuid))
+        self.recorder.add(recorder.Result(
+            self._pks[request_uuid], request_uuid, host, states.HOST_RUNNING,
+            {}, None, target, None))
         try:
             if target == targets.AGENT:
                 answer = self.clients.compute_api.cache_images(
@@ -263,17 +274,15 @@ class Fanout:
     def _finish_host(self, context, request_uuid, aggregate, tally, host,
                      host_status, images, detail, via):
         index = tally.record(images, host_status)
-        try:
-            precache_db.save_host_result(
-                request_uuid, host, host_status, images, detail, via=via,
-                request_pk=self._pks.get(request_uuid))
-        except Exception:
-            LOG.exception('Could not record the pre-cache result of %s for '
-                          'request %s', host, request_uuid)
         ok = [i for i, (s, _c, _r) in images.items() if s in states.IMAGE_OK]
-        self.clients.notifier.cache_images_progress(
-            context, aggregate, host, ok,
-            [i for i in images if i not in ok], index, tally.total)
+
+        def notify():
+            self.clients.notifier.cache_images_progress(
+                context, aggregate, host, ok,
+                [i for i in images if i not in ok], index, tally.total)
+        self.recorder.add(recorder.Result(
+            self._pks[request_uuid], request_uuid, host, host_status, images,
+            detail, via, notify))
 
     def _summarise(self, context, request_uuid, aggregate, image_ids, tally,
                    elapsed):

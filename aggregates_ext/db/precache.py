@@ -219,44 +219,72 @@ _UPSERTS = {}
 
 def save_host_result(request_uuid, host, status, images, detail=None,
                      via=None, request_pk=None):
-    """A host's result and its images' final states, in one transaction.
-
-    Two statements, whatever the number of images and of hosts already
-    recorded (the request's other results are not loaded).
+    """One host's result and its images' states (see save_host_results).
 
     :param images: {image_id: (state, reason_code, reason)}
     :param request_pk: the request's row id, when the caller knows it
     """
-    now = timeutils.utcnow()
-    results = models.PrecacheHostResult.__table__
-    image_rows = models.PrecacheHostImage.__table__
     with engines.writer() as session:
-        req_id = request_pk or _request_id(session, request_uuid)
-        _upsert(session, results, ('request_id', 'host'),
-                [{'request_id': req_id, 'host': host, 'status': status,
+        _save_results(session, request_pk or _request_id(session,
+                                                         request_uuid),
+                      [(host, status, images, detail, via)])
+
+
+_retry_on_deadlock = oslo_db_api.wrap_db_retry(
+    max_retries=5, retry_interval=0.05, inc_retry_interval=True,
+    max_retry_interval=1, retry_on_deadlock=True)
+
+
+@_retry_on_deadlock
+def save_host_results(request_pk, results):
+    """Hosts' results and their images' states, in one transaction.
+
+    Two statements, whatever the number of hosts and images, and of
+    results recorded before (the request's other results are not read).
+
+    :param results: [(host, status, images, detail, via)], one per host;
+        ``images`` is {image_id: (state, reason_code, reason)}
+    """
+    with engines.writer() as session:
+        _save_results(session, request_pk, results)
+
+
+def _save_results(session, req_id, results):
+    now = timeutils.utcnow()
+    results = sorted(results, key=lambda result: result[0])
+    host_rows = [{'request_id': req_id, 'host': host, 'status': status,
                   'via': via, 'detail': detail[:255] if detail else None,
-                  'created_at': now, 'updated_at': now}],
-                {'status': lambda new: new.status,
-                 'via': lambda new: new.via,
-                 'detail': lambda new: new.detail,
-                 'updated_at': lambda new: new.updated_at})
-        if not images:
-            return
-        _upsert(session, image_rows, ('request_id', 'host', 'image_id'),
-                [{'request_id': req_id, 'host': host, 'image_id': image_id,
-                  'status': state, 'reason_code': code,
-                  'reason': reason[:1024] if reason else None,
                   'created_at': now, 'updated_at': now}
-                 for image_id, (state, code, reason) in images.items()],
-                {'status': lambda new: new.status,
-                 'reason_code': lambda new: new.reason_code,
-                 'reason': lambda new: new.reason,
-                 # A finished download: all of the size its progress
-                 # reports gave (none, when it ended before the first).
-                 'bytes_done': lambda new: sa.case(
-                     (new.status == _CACHED, image_rows.c.bytes_total),
-                     else_=image_rows.c.bytes_done),
-                 'updated_at': lambda new: new.updated_at})
+                 for host, status, _images, detail, via in results]
+    image_rows = [{'request_id': req_id, 'host': host, 'image_id': image_id,
+                   'status': state, 'reason_code': code,
+                   'reason': reason[:1024] if reason else None,
+                   'created_at': now, 'updated_at': now}
+                  for host, _status, images, _detail, _via in results
+                  for image_id, (state, code, reason) in sorted(
+                      images.items())]
+    if not host_rows:
+        return
+    _upsert(session, models.PrecacheHostResult.__table__,
+            ('request_id', 'host'), host_rows,
+            {'status': lambda new: new.status,
+             'via': lambda new: new.via,
+             'detail': lambda new: new.detail,
+             'updated_at': lambda new: new.updated_at})
+    if not image_rows:
+        return
+    images_table = models.PrecacheHostImage.__table__
+    _upsert(session, images_table, ('request_id', 'host', 'image_id'),
+            image_rows,
+            {'status': lambda new: new.status,
+             'reason_code': lambda new: new.reason_code,
+             'reason': lambda new: new.reason,
+             # A finished download: all of the size its progress reports
+             # gave (none, when it ended before the first).
+             'bytes_done': lambda new: sa.case(
+                 (new.status == _CACHED, images_table.c.bytes_total),
+                 else_=images_table.c.bytes_done),
+             'updated_at': lambda new: new.updated_at})
 
 
 @_retry_on_duplicate

@@ -69,7 +69,9 @@ def detail(req):
         hosts.append({
             'host': host,
             'status': result.status if result else states.HOST_PENDING,
-            'via': result.via if result else None,
+            # Recorded before the host is asked; shown once it is.
+            'via': (result.via if result and
+                    result.status != states.HOST_PENDING else None),
             'detail': result.detail if result else None,
             'images': [_image(i, images.get((host, i)), now)
                        for i in req.image_ids],

@@ -229,6 +229,21 @@ class TestConductorTakeover(PrecacheTestCase):
                           'compute-1': ('done', {IMAGE_ID: 'cached'})},
                          self.results(done))
 
+    def test_host_chosen_before_is_asked_again_though_down(self):
+        agg = self.aggregate_with(self.cloud.agent_names)
+        request = self.orphan(agg['id'], 'running', owner='dead:1:x')
+        # The dead conductor had chosen compute-1's route, and may have
+        # asked it before its "running" mark was written.
+        precache_db.save_host_result(request.uuid, 'compute-1', 'pending',
+                                     {}, via='agent')
+        hosts_db.update('compute-1', forced_down=True)
+        fanout.LeaseKeeper(self.conductor_fanout())()
+        done = self.wait_for_request(agg['id'])
+        self.assertEqual('complete', done.status)
+        self.assertEqual({'compute-0': ('done', {IMAGE_ID: 'cached'}),
+                          'compute-1': ('done', {IMAGE_ID: 'cached'})},
+                         self.results(done))
+
     def test_lost_pending_cast_is_picked_up(self):
         self.config.conf.set_override('precache_pending_grace', 1,
                                       group='conductor')
