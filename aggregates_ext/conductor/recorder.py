@@ -1,13 +1,13 @@
 """Hosts' results of the fan-out, written to the database in batches.
 
 A host that answers hands its result to the ``Recorder`` and goes on to
-the next host; it does not wait for the database.  Whichever thread finds
-no write under way writes everything handed in so far, in one
-transaction, and keeps going until nothing is left (a group commit): 50
-hosts answering at once cost a few transactions instead of 50.  The
-notification of a host's result is sent after the transaction that
-recorded it.  A request is summarised only after ``wait`` says all of its
-results are written.
+the next host; it never waits for the database.  A writer thread, started
+when results arrive and none runs, writes everything handed in so far in
+one transaction, and again until nothing is left (a group commit): 50
+hosts answering at once cost a few transactions instead of 50, and the
+calls to the hosts go on while it writes.  The notification of a host's
+result is sent after the transaction that recorded it.  A request is
+summarised only after ``wait`` says all of its results are written.
 
 Crash: the results handed in but not yet written when the conductor dies
 are lost; the host rows still say ``pending``/``running`` with the route
@@ -32,7 +32,7 @@ Result = collections.namedtuple(
 
 
 class Recorder:
-    """Writes the results handed in, batched, in the order they came."""
+    """Writes the results handed in, in batches, in the order they came."""
 
     def __init__(self):
         self._cv = threading.Condition()
@@ -44,18 +44,19 @@ class Recorder:
         self._writing = False
 
     def add(self, result):
-        """Queue ``result``; write it now unless another thread writes."""
+        """Queue ``result`` for the writer thread, started if none runs."""
         key = (result.request_pk, result.host)
         with self._cv:
             replaced = self._queued.pop(key, None)
             self._queued[key] = result
             if replaced is None:
                 self._unwritten[result.request_pk] += 1
-            writing, self._writing = self._writing, True
+            start, self._writing = not self._writing, True
         if replaced is not None:
             _after(replaced)
-        if not writing:
-            self._write_queued()
+        if start:
+            threading.Thread(target=self._write_queued, daemon=True,
+                             name='precache-recorder').start()
 
     def wait(self, request_pk):
         """Until every result of the request handed in so far is written."""

@@ -14,10 +14,12 @@ from aggregates_ext.tests.unit.api import test_queries
 from aggregates_ext.tests.unit.api import test_routes_policy
 from aggregates_ext.tests.unit.api import test_tempest_schemas
 from aggregates_ext.tests.unit.api import test_wire
+from aggregates_ext.tests.unit import test_precache_recorder
 from aggregates_ext.tests.unit import test_precache_requests
 
 _MODULES = [test_aggregates, test_actions, test_wire, test_routes_policy,
-            test_tempest_schemas, test_queries, test_precache_requests]
+            test_tempest_schemas, test_queries, test_precache_requests,
+            test_precache_recorder]
 
 _BACKENDS = {'MySQL': 'mysql', 'PostgreSQL': 'postgresql'}
 

@@ -1,25 +1,27 @@
-"""Hosts' results recorded in batches while another write holds the file."""
+"""Hosts' results recorded in batches while another transaction blocks.
+
+Also run on MariaDB and PostgreSQL (``functional/test_api_databases.py``).
+"""
 
 import threading
+import time
 
 import fixtures
 import sqlalchemy as sa
-import testtools
 
 from aggregates_ext.conductor import recorder
 from aggregates_ext.db import engines
+from aggregates_ext.db import models
 from aggregates_ext.db import precache as precache_db
-from aggregates_ext.tests import fixtures as agg_fixtures
+from aggregates_ext.tests.unit.api import base
 
 IMAGE = '6a1f2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b'
 
 
-class TestRecorder(testtools.TestCase):
+class TestRecorder(base.APITestCase):
 
     def setUp(self):
         super().setUp()
-        self.useFixture(agg_fixtures.Config())
-        self.useFixture(agg_fixtures.Database())
         self.request = precache_db.create_request(
             {'id': 1, 'uuid': 'agg-uuid', 'name': 'agg',
              'hosts': ['c%d' % i for i in range(5)], 'metadata': {}},
@@ -47,35 +49,42 @@ class TestRecorder(testtools.TestCase):
         return {r.host: (r.status, images.get(r.host)) for r in req.results}
 
     def test_results_handed_in_during_a_write_go_in_one_batch(self):
-        # Another transaction holds the database's writer turn: the first
-        # result's thread waits for it and writes; those handed in
-        # meanwhile return at once and are written together after it.
+        # Another transaction holds c0's row (and, on SQLite, the writer
+        # turn): the writer thread waits for it with c0's result; those
+        # handed in meanwhile are written together after it.
+        precache_db.save_host_results(self.request.id, [
+            ('c0', 'pending', {}, None, 'agent')])
+        self.statements.clear()
         holding, release = threading.Event(), threading.Event()
+        results = models.PrecacheHostResult.__table__
 
         def hold():
-            with engines.writer():
+            with engines.writer() as session:
+                session.execute(sa.select(results.c.id).where(
+                    results.c.host == 'c0').with_for_update()).all()
                 holding.set()
                 release.wait(10)
         holder = threading.Thread(target=hold)
         holder.start()
         self.assertTrue(holding.wait(10))
-        first = threading.Thread(target=self.recorder.add,
-                                 args=(self.result('c0'),))
-        first.start()
+        self.recorder.add(self.result('c0'))
+        for _ in range(1000):
+            if not self.recorder._queued:
+                break   # the writer took c0
+            time.sleep(0.01)
+        self.assertEqual({}, self.recorder._queued)
         notified = []
         for i in range(1, 5):
-            # Returns without writing: c0's thread writes.
             self.recorder.add(self.result('c%d' % i, 'running'))
             self.recorder.add(self.result(
                 'c%d' % i, after=lambda i=i: notified.append(i)))
-        self.assertEqual([], self.statements)
+        self.assertEqual({'c0': ('pending', None)}, self.stored())
         self.assertEqual([], notified)
         release.set()
         holder.join(10)
-        first.join(10)
         self.recorder.wait(self.request.id)
         # c0 alone, then the four others (the newest of each) together.
-        self.assertEqual(2, len(self.statements))
+        self.assertEqual(2, len(self.statements), self.statements)
         self.assertEqual(
             {'c%d' % i: ('done', 'cached') for i in range(5)}, self.stored())
         # Notified after the transaction that wrote them, in order.
