@@ -18,7 +18,7 @@ from aggregates_ext.api.controllers import hypervisors
 from aggregates_ext.api.controllers import precache_requests
 from aggregates_ext.api.controllers import services
 from aggregates_ext.api.controllers import versions
-from aggregates_ext.api import wsgi
+from aggregates_ext.api import dispatch
 
 # The optional first segment of every path: a project id as Nova's router
 # accepts it.  Other segments there are not a project id, so no route
@@ -34,14 +34,14 @@ def routes():
     Each call makes new controllers, so an application loaded afresh
     (a test, a reloaded worker) shares no clients with an older one.
     """
-    aggs = wsgi.Resource(aggregates.AggregatesController(),
-                         actions=aggregates.ACTIONS)
-    images = wsgi.Resource(aggregate_images.AggregateImagesController())
-    requests = wsgi.Resource(
+    aggs = dispatch.Resource(aggregates.AggregatesController(),
+                             actions=aggregates.ACTIONS)
+    images = dispatch.Resource(aggregate_images.AggregateImagesController())
+    requests = dispatch.Resource(
         precache_requests.PrecacheRequestsController())
-    vers = wsgi.Resource(versions.VersionsController())
-    svcs = wsgi.Resource(services.ServicesController())
-    hyps = wsgi.Resource(hypervisors.HypervisorsController())
+    vers = dispatch.Resource(versions.VersionsController())
+    svcs = dispatch.Resource(services.ServicesController())
+    hyps = dispatch.Resource(hypervisors.HypervisorsController())
     return [
         ('/os-aggregates', 'GET', aggs, 'index'),
         ('/os-aggregates', 'POST', aggs, 'create'),

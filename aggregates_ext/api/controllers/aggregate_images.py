@@ -3,12 +3,12 @@
 import uuid
 
 from aggregates_ext.api.controllers import aggregates
+from aggregates_ext.api import dispatch
 from aggregates_ext.api import fault
 from aggregates_ext.api import microversion as mv
 from aggregates_ext.api.schemas import aggregate_images as schema
 from aggregates_ext.api import validation
 from aggregates_ext.api.views import common
-from aggregates_ext.api import wsgi
 from aggregates_ext import exception
 from aggregates_ext.policies import aggregates as policies
 from aggregates_ext import precache
@@ -29,10 +29,10 @@ class AggregateImagesController:
     def __init__(self, api=None):
         self.api = api or precache.PrecacheAPI()
 
-    @wsgi.api_version(mv.IMAGE_PRECACHE)
-    @wsgi.expected_errors({exception.AggregateNotFound: 404,
-                           exception.ConductorUnavailable: 503,
-                           exception.AggregatesExtException: 400})
+    @dispatch.api_version(mv.IMAGE_PRECACHE)
+    @dispatch.expected_errors({exception.AggregateNotFound: 404,
+                               exception.ConductorUnavailable: 503,
+                               exception.AggregatesExtException: 400})
     @validation.schema(schema.images)
     @validation.response_body_schema(schema.images_response)
     @aggregates.typed_id_in_errors
@@ -47,7 +47,7 @@ class AggregateImagesController:
         """
         context = req.context
         context.can(policies.IMAGES)
-        aggregate_id = wsgi.parse_id(id)
+        aggregate_id = dispatch.parse_id(id)
         image_ids = [canonical_image_id(item['id']) for item in body['cache']]
         if len(set(image_ids)) != len(image_ids):
             raise fault.BadRequest('Duplicate images in request')
@@ -57,4 +57,5 @@ class AggregateImagesController:
         path = 'os-aggregates/%s/precache-requests/%s' % (aggregate_id,
                                                           request.uuid)
         location = common.resource_url(req, path)
-        return wsgi.Result(None, status=202, headers={'Location': location})
+        return dispatch.Result(None, status=202,
+                               headers={'Location': location})

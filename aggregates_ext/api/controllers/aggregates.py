@@ -3,11 +3,11 @@
 import functools
 
 from aggregates_ext import aggregates
+from aggregates_ext.api import dispatch
 from aggregates_ext.api import microversion as mv
 from aggregates_ext.api.schemas import aggregates as schema
 from aggregates_ext.api import validation
 from aggregates_ext.api.views import aggregates as view
-from aggregates_ext.api import wsgi
 from aggregates_ext import exception
 from aggregates_ext.policies import aggregates as policies
 
@@ -17,7 +17,7 @@ _BEFORE_UUID = mv.before(mv.AGGREGATE_UUID)
 
 def _get_id(aggregate_id):
     """The integer id, or AggregateNotFound for one no row can have."""
-    number = wsgi.parse_id(aggregate_id)
+    number = dispatch.parse_id(aggregate_id)
     if number is None:
         raise exception.AggregateNotFound(aggregate_id=aggregate_id)
     return number
@@ -39,7 +39,7 @@ class AggregatesController:
     def __init__(self, api=None):
         self.api = api or aggregates.AggregateAPI()
 
-    @wsgi.expected_errors({})
+    @dispatch.expected_errors({})
     @validation.query_schema(schema.index_query_legacy,
                              max_version=_BEFORE_STRICT)
     @validation.query_schema(schema.index_query, mv.STRICT_QUERY)
@@ -50,10 +50,10 @@ class AggregatesController:
     def index(self, req):
         """GET /os-aggregates: every aggregate, full representation."""
         req.context.can(policies.INDEX)
-        return wsgi.Result(view.index(req, self.api.get_all(req.context)))
+        return dispatch.Result(view.index(req, self.api.get_all(req.context)))
 
-    @wsgi.expected_errors({exception.AggregateNameExists: 409,
-                           exception.InvalidAggregateAction: 400})
+    @dispatch.expected_errors({exception.AggregateNameExists: 409,
+                               exception.InvalidAggregateAction: 400})
     @validation.schema(schema.create)
     @validation.response_body_schema(schema.create_response,
                                      max_version=_BEFORE_UUID)
@@ -67,9 +67,9 @@ class AggregatesController:
         az = request.get('availability_zone')
         agg = self.api.create(context, request['name'].strip(),
                               az.strip() if az else az)
-        return wsgi.Result(view.show(req, agg, for_create=True))
+        return dispatch.Result(view.show(req, agg, for_create=True))
 
-    @wsgi.expected_errors({exception.AggregateNotFound: 404})
+    @dispatch.expected_errors({exception.AggregateNotFound: 404})
     @validation.query_schema(schema.show_query_legacy,
                              max_version=_BEFORE_STRICT)
     @validation.query_schema(schema.show_query, mv.STRICT_QUERY)
@@ -83,12 +83,12 @@ class AggregatesController:
         context = req.context
         context.can(policies.SHOW)
         agg = self.api.get(context, _get_id(id))
-        return wsgi.Result(view.show(req, agg))
+        return dispatch.Result(view.show(req, agg))
 
-    @wsgi.expected_errors({exception.AggregateNotFound: 404,
-                           exception.AggregateNameExists: 409,
-                           exception.InvalidAggregateAction: 400,
-                           exception.AggregateMetadataKeyExists: 400})
+    @dispatch.expected_errors({exception.AggregateNotFound: 404,
+                               exception.AggregateNameExists: 409,
+                               exception.InvalidAggregateAction: 400,
+                               exception.AggregateMetadataKeyExists: 400})
     @validation.schema(schema.update)
     @validation.response_body_schema(schema.show_response,
                                      max_version=_BEFORE_UUID)
@@ -112,10 +112,10 @@ class AggregatesController:
             name=name.strip() if name is not None else None,
             az_given=az_given,
             availability_zone=request.get('availability_zone'))
-        return wsgi.Result(view.show(req, agg, touched=az_given))
+        return dispatch.Result(view.show(req, agg, touched=az_given))
 
-    @wsgi.expected_errors({exception.AggregateNotFound: 404,
-                           exception.InvalidAggregateAction: 400})
+    @dispatch.expected_errors({exception.AggregateNotFound: 404,
+                               exception.InvalidAggregateAction: 400})
     @validation.query_schema(schema.delete_query)
     @validation.response_body_schema(schema.delete_response)
     @typed_id_in_errors
@@ -124,12 +124,12 @@ class AggregatesController:
         context = req.context
         context.can(policies.DELETE)
         self.api.delete(context, _get_id(id))
-        return wsgi.Result(None)
+        return dispatch.Result(None)
 
-    @wsgi.expected_errors({exception.AggregateNotFound: 404,
-                           exception.ComputeHostNotFound: 404,
-                           exception.Conflict: 409,
-                           exception.InvalidAggregateAction: 409})
+    @dispatch.expected_errors({exception.AggregateNotFound: 404,
+                               exception.ComputeHostNotFound: 404,
+                               exception.Conflict: 409,
+                               exception.InvalidAggregateAction: 409})
     @validation.schema(schema.add_host)
     @validation.response_body_schema(schema.show_response,
                                      max_version=_BEFORE_UUID)
@@ -142,11 +142,11 @@ class AggregatesController:
         context.can(policies.ADD_HOST)
         agg = self.api.add_host(context, _get_id(id),
                                 body['add_host']['host'])
-        return wsgi.Result(view.show(req, agg))
+        return dispatch.Result(view.show(req, agg))
 
-    @wsgi.expected_errors({exception.NotFound: 404,
-                           exception.Conflict: 409,
-                           exception.InvalidAggregateAction: 409})
+    @dispatch.expected_errors({exception.NotFound: 404,
+                               exception.Conflict: 409,
+                               exception.InvalidAggregateAction: 409})
     @validation.schema(schema.remove_host)
     @validation.response_body_schema(schema.show_response,
                                      max_version=_BEFORE_UUID)
@@ -168,11 +168,11 @@ class AggregatesController:
                 exception.ComputeHostNotFound):
             raise exception.NotFound(
                 'Cannot remove host %s in aggregate %s' % (host, id))
-        return wsgi.Result(view.show(req, agg))
+        return dispatch.Result(view.show(req, agg))
 
-    @wsgi.expected_errors({exception.AggregateNotFound: 404,
-                           exception.InvalidAggregateAction: 400,
-                           exception.AggregateMetadataKeyExists: 400})
+    @dispatch.expected_errors({exception.AggregateNotFound: 404,
+                               exception.InvalidAggregateAction: 400,
+                               exception.AggregateMetadataKeyExists: 400})
     @validation.schema(schema.set_metadata)
     @validation.response_body_schema(schema.show_response,
                                      max_version=_BEFORE_UUID)
@@ -185,7 +185,7 @@ class AggregatesController:
         context.can(policies.SET_METADATA)
         agg = self.api.set_metadata(context, _get_id(id),
                                     body['set_metadata']['metadata'])
-        return wsgi.Result(view.show(req, agg, touched=True))
+        return dispatch.Result(view.show(req, agg, touched=True))
 
 
 ACTIONS = {

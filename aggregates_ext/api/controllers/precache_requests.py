@@ -6,11 +6,11 @@ they run and after.
 """
 
 from aggregates_ext.api.controllers import aggregates
+from aggregates_ext.api import dispatch
 from aggregates_ext.api import microversion as mv
 from aggregates_ext.api.schemas import precache_requests as schema
 from aggregates_ext.api import validation
 from aggregates_ext.api.views import precache_requests as view
-from aggregates_ext.api import wsgi
 from aggregates_ext import exception
 from aggregates_ext.policies import precache_requests as policies
 from aggregates_ext import precache
@@ -23,9 +23,9 @@ class PrecacheRequestsController:
     def __init__(self, api=None):
         self.api = api or precache.PrecacheAPI()
 
-    @wsgi.api_version(mv.IMAGE_PRECACHE)
-    @wsgi.expected_errors({exception.AggregateNotFound: 404,
-                           exception.MarkerNotFound: 400})
+    @dispatch.api_version(mv.IMAGE_PRECACHE)
+    @dispatch.expected_errors({exception.AggregateNotFound: 404,
+                               exception.MarkerNotFound: 400})
     @validation.query_schema(schema.index_query)
     @validation.response_body_schema(schema.index_response)
     def index(self, req, aggregate_id):
@@ -42,15 +42,15 @@ class PrecacheRequestsController:
             req.context, agg_id, status=query.getall('status'),
             request_id=query.getall('request_id'), limit=limit,
             marker=query.get('marker'))
-        return wsgi.Result(view.index(req, agg_id, requests, limit))
+        return dispatch.Result(view.index(req, agg_id, requests, limit))
 
-    @wsgi.api_version(mv.IMAGE_PRECACHE)
-    @wsgi.expected_errors({exception.NotFound: 404})
+    @dispatch.api_version(mv.IMAGE_PRECACHE)
+    @dispatch.expected_errors({exception.NotFound: 404})
     @validation.query_schema(schema.show_query)
     @validation.response_body_schema(schema.show_response)
     def show(self, req, aggregate_id, id):
         """One request: counts, and every host's state per image."""
         req.context.can(policies.SHOW)
         agg_id = aggregates._get_id(aggregate_id)
-        return wsgi.Result(view.show(
+        return dispatch.Result(view.show(
             self.api.get_request(req.context, agg_id, id)))
