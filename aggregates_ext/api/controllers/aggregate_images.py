@@ -2,7 +2,7 @@
 
 import uuid
 
-from aggregates_ext.api.controllers import aggregates
+from aggregates_ext.api.controllers import common as controllers_common
 from aggregates_ext.api import dispatch
 from aggregates_ext.api import fault
 from aggregates_ext.api import microversion as mv
@@ -35,7 +35,7 @@ class AggregateImagesController:
                                exception.AggregatesExtException: 400})
     @validation.schema(schema.images)
     @validation.response_body_schema(schema.images_response)
-    @aggregates.typed_id_in_errors
+    @controllers_common.typed_id_in_errors
     def images(self, req, id, body):
         """Cast a pre-cache request to the conductor: 202, empty body.
 

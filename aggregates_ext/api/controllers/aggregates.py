@@ -1,8 +1,7 @@
 """/os-aggregates: host aggregates, as Nova serves them."""
 
-import functools
-
 from aggregates_ext import aggregates
+from aggregates_ext.api.controllers import common
 from aggregates_ext.api import dispatch
 from aggregates_ext.api import microversion as mv
 from aggregates_ext.api.schemas import aggregates as schema
@@ -13,25 +12,6 @@ from aggregates_ext.policies import aggregates as policies
 
 _BEFORE_STRICT = mv.before(mv.STRICT_QUERY)
 _BEFORE_UUID = mv.before(mv.AGGREGATE_UUID)
-
-
-def _get_id(aggregate_id):
-    """The integer id, or AggregateNotFound for one no row can have."""
-    number = dispatch.parse_id(aggregate_id)
-    if number is None:
-        raise exception.AggregateNotFound(aggregate_id=aggregate_id)
-    return number
-
-
-def typed_id_in_errors(func):
-    """Name the aggregate in a 404 as the client typed it (``+7``)."""
-    @functools.wraps(func)
-    def wrapper(self, req, id, **kwargs):
-        try:
-            return func(self, req, id, **kwargs)
-        except exception.AggregateNotFound:
-            raise exception.AggregateNotFound(aggregate_id=id)
-    return wrapper
 
 
 class AggregatesController:
@@ -77,12 +57,12 @@ class AggregatesController:
                                      max_version=_BEFORE_UUID)
     @validation.response_body_schema(schema.show_response_v241,
                                      mv.AGGREGATE_UUID)
-    @typed_id_in_errors
+    @common.typed_id_in_errors
     def show(self, req, id):
         """GET /os-aggregates/{id}."""
         context = req.context
         context.can(policies.SHOW)
-        agg = self.api.get(context, _get_id(id))
+        agg = self.api.get(context, common.parse_aggregate_id(id))
         return dispatch.Result(view.show(req, agg))
 
     @dispatch.expected_errors({exception.AggregateNotFound: 404,
@@ -94,7 +74,7 @@ class AggregatesController:
                                      max_version=_BEFORE_UUID)
     @validation.response_body_schema(schema.show_response_v241,
                                      mv.AGGREGATE_UUID)
-    @typed_id_in_errors
+    @common.typed_id_in_errors
     def update(self, req, id, body):
         """PUT /os-aggregates/{id}: rename and/or change the zone.
 
@@ -108,7 +88,7 @@ class AggregatesController:
         name = request.get('name')
         az_given = 'availability_zone' in request
         agg = self.api.update(
-            context, _get_id(id),
+            context, common.parse_aggregate_id(id),
             name=name.strip() if name is not None else None,
             az_given=az_given,
             availability_zone=request.get('availability_zone'))
@@ -118,12 +98,12 @@ class AggregatesController:
                                exception.InvalidAggregateAction: 400})
     @validation.query_schema(schema.delete_query)
     @validation.response_body_schema(schema.delete_response)
-    @typed_id_in_errors
+    @common.typed_id_in_errors
     def delete(self, req, id):
         """DELETE /os-aggregates/{id}: 200 with an empty body."""
         context = req.context
         context.can(policies.DELETE)
-        self.api.delete(context, _get_id(id))
+        self.api.delete(context, common.parse_aggregate_id(id))
         return dispatch.Result(None)
 
     @dispatch.expected_errors({exception.AggregateNotFound: 404,
@@ -135,12 +115,12 @@ class AggregatesController:
                                      max_version=_BEFORE_UUID)
     @validation.response_body_schema(schema.show_response_v241,
                                      mv.AGGREGATE_UUID)
-    @typed_id_in_errors
+    @common.typed_id_in_errors
     def add_host(self, req, id, body):
         """POST /os-aggregates/{id}/action add_host."""
         context = req.context
         context.can(policies.ADD_HOST)
-        agg = self.api.add_host(context, _get_id(id),
+        agg = self.api.add_host(context, common.parse_aggregate_id(id),
                                 body['add_host']['host'])
         return dispatch.Result(view.show(req, agg))
 
@@ -162,7 +142,8 @@ class AggregatesController:
         context.can(policies.REMOVE_HOST)
         host = body['remove_host']['host']
         try:
-            agg = self.api.remove_host(context, _get_id(id), host)
+            agg = self.api.remove_host(
+                context, common.parse_aggregate_id(id), host)
         except (exception.AggregateNotFound,
                 exception.AggregateHostNotFound,
                 exception.ComputeHostNotFound):
@@ -178,12 +159,12 @@ class AggregatesController:
                                      max_version=_BEFORE_UUID)
     @validation.response_body_schema(schema.show_response_v241,
                                      mv.AGGREGATE_UUID)
-    @typed_id_in_errors
+    @common.typed_id_in_errors
     def set_metadata(self, req, id, body):
         """POST /os-aggregates/{id}/action set_metadata: merge, not replace."""
         context = req.context
         context.can(policies.SET_METADATA)
-        agg = self.api.set_metadata(context, _get_id(id),
+        agg = self.api.set_metadata(context, common.parse_aggregate_id(id),
                                     body['set_metadata']['metadata'])
         return dispatch.Result(view.show(req, agg, touched=True))
 

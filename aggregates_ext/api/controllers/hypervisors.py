@@ -8,7 +8,7 @@ import re
 
 from oslo_utils import strutils
 
-from aggregates_ext.api.controllers import services
+from aggregates_ext.api.controllers import common
 from aggregates_ext.api import dispatch
 from aggregates_ext.api import microversion as mv
 from aggregates_ext.api.schemas import hypervisors as schema
@@ -42,13 +42,13 @@ def _like(pattern, hostname):
 
 def _page(req, hosts):
     """The page that ``limit`` and ``marker`` ask for, and its size."""
-    limit = services.last_value(req, 'limit')
+    limit = common.last_value(req, 'limit')
     if limit is not None:
         # The schema lets only digits through, but any number of them.
         limit = min(dispatch.parse_int(limit, 'limit'), MAX_LIMIT)
     else:
         limit = MAX_LIMIT
-    marker = services.last_value(req, 'marker')
+    marker = common.last_value(req, 'marker')
     if marker:
         ids = [str(view.presented_id(req, svc)) for svc, _up in hosts]
         if marker not in ids:
@@ -109,13 +109,13 @@ class HypervisorsController:
         hosts = hosts_api.compute_hosts(req.context)
         pattern = with_servers = None
         if version.matches(mv.HOST_UUIDS):
-            pattern = services.last_value(req, 'hypervisor_hostname_pattern')
+            pattern = common.last_value(req, 'hypervisor_hostname_pattern')
             with_servers = strutils.bool_from_string(
-                services.last_value(req, 'with_servers') or False,
+                common.last_value(req, 'with_servers') or False,
                 strict=True)
         page_size = None
         if pattern is not None:
-            if 'limit' in req.GET or services.last_value(req, 'marker'):
+            if 'limit' in req.GET or common.last_value(req, 'marker'):
                 raise exception.Invalid(
                     'Paging over hypervisors with the '
                     'hypervisor_hostname_pattern query parameter is not '

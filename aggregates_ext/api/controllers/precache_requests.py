@@ -5,7 +5,7 @@ pre-cache requests of an aggregate, host by host, image by image, while
 they run and after.
 """
 
-from aggregates_ext.api.controllers import aggregates
+from aggregates_ext.api.controllers import common
 from aggregates_ext.api import dispatch
 from aggregates_ext.api import microversion as mv
 from aggregates_ext.api.schemas import precache_requests as schema
@@ -35,7 +35,7 @@ class PrecacheRequestsController:
         filter, each may be repeated.
         """
         req.context.can(policies.LIST)
-        agg_id = aggregates._get_id(aggregate_id)
+        agg_id = common.parse_aggregate_id(aggregate_id)
         query = req.GET
         limit = min(int(query.get('limit', MAX_LIMIT)), MAX_LIMIT)
         requests = self.api.list_requests(
@@ -51,6 +51,6 @@ class PrecacheRequestsController:
     def show(self, req, aggregate_id, id):
         """One request: counts, and every host's state per image."""
         req.context.can(policies.SHOW)
-        agg_id = aggregates._get_id(aggregate_id)
+        agg_id = common.parse_aggregate_id(aggregate_id)
         return dispatch.Result(view.show(
             self.api.get_request(req.context, agg_id, id)))

@@ -6,6 +6,7 @@ the binary ``[api] compute_service_binary`` (``nova-compute`` by default),
 because Tempest and other tools look for compute hosts under that name.
 """
 
+from aggregates_ext.api.controllers import common
 from aggregates_ext.api import dispatch
 from aggregates_ext.api import microversion as mv
 from aggregates_ext.api.schemas import services as schema
@@ -16,15 +17,6 @@ from aggregates_ext import hosts as hosts_api
 from aggregates_ext.policies import services as policies
 
 CONF = conf.CONF
-
-
-def last_value(req, name):
-    """A query parameter as Nova reads it (``req.GET[name]``).
-
-    :returns: the last value when it is repeated, None when absent
-    """
-    values = req.GET.getall(name)
-    return values[-1] if values else None
 
 
 class ServicesController:
@@ -48,8 +40,8 @@ class ServicesController:
         """
         context = req.context
         context.can(policies.LIST)
-        host = last_value(req, 'host') or None
-        binary = last_value(req, 'binary')
+        host = common.last_value(req, 'host') or None
+        binary = common.last_value(req, 'binary')
         if binary and binary != view.presented_binary():
             hosts = []
         else:
