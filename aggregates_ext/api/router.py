@@ -12,7 +12,6 @@ import routes as routes_lib
 import webob.dec
 import webob.exc
 
-from aggregates_ext.api.controllers import aggregate_images
 from aggregates_ext.api.controllers import aggregates
 from aggregates_ext.api.controllers import hypervisors
 from aggregates_ext.api.controllers import precache_requests
@@ -36,7 +35,6 @@ def routes():
     """
     aggs = dispatch.Resource(aggregates.AggregatesController(),
                              actions=aggregates.ACTIONS)
-    images = dispatch.Resource(aggregate_images.AggregateImagesController())
     requests = dispatch.Resource(
         precache_requests.PrecacheRequestsController())
     vers = dispatch.Resource(versions.VersionsController())
@@ -49,7 +47,7 @@ def routes():
         ('/os-aggregates/{id}', 'PUT', aggs, 'update'),
         ('/os-aggregates/{id}', 'DELETE', aggs, 'delete'),
         ('/os-aggregates/{id}/action', 'POST', aggs, 'action'),
-        ('/os-aggregates/{id}/images', 'POST', images, 'images'),
+        ('/os-aggregates/{id}/images', 'POST', requests, 'images'),
         ('/os-aggregates/{aggregate_id}/precache-requests', 'GET',
          requests, 'index'),
         ('/os-aggregates/{aggregate_id}/precache-requests/{id}', 'GET',
