@@ -144,7 +144,7 @@ class SchedulerBroadcast(_NovaClient):
                    aggregate=aggregate_primitive(aggregate))
 
 
-class ComputeCacheImages(_NovaClient):
+class ComputePrecache(_NovaClient):
     """``cache_images`` on a host's nova-compute, as Nova's conductor asks."""
 
     TOPIC, BASE_VERSION = COMPUTE_TOPIC, '6.0'

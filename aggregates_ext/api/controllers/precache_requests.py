@@ -57,14 +57,14 @@ class PrecacheRequestsController:
         sends none).
         """
         context = req.context
-        context.can(aggregates_policies.IMAGES)
+        context.can(aggregates_policies.PRECACHE)
         aggregate_id = dispatch.parse_id(id)
         image_ids = [canonical_image_id(item['id']) for item in body['cache']]
         if len(set(image_ids)) != len(image_ids):
             raise fault.BadRequest('Duplicate images in request')
         if aggregate_id is None:
             raise exception.AggregateNotFound(aggregate_id=id)
-        request = self.api.cache_images(context, aggregate_id, image_ids)
+        request = self.api.create_request(context, aggregate_id, image_ids)
         path = 'os-aggregates/%s/precache-requests/%s' % (aggregate_id,
                                                           request.uuid)
         location = views_common.resource_url(req, path)
