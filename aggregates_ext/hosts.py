@@ -30,7 +30,7 @@ def compute_hosts(context, host=None):
     :param host: only the host of exactly this name
     """
     now = timeutils.utcnow()
-    rows = hosts_db.get_all(binary=aggregates.COMPUTE_BINARY, host=host)
+    rows = hosts_db.get_all(binary=hosts_db.COMPUTE_BINARY, host=host)
     # The lookup may ignore case or trailing spaces (MySQL); Nova's
     # filter does not.
     return [(svc, is_up(svc, now)) for svc in rows

@@ -22,7 +22,6 @@ from oslo_policy import policy as oslo_policy
 from oslo_upgradecheck import common_checks
 from oslo_upgradecheck import upgradecheck
 
-from aggregates_ext.compute import rpcapi as compute_rpcapi
 from aggregates_ext import conf
 from aggregates_ext.db import engines
 from aggregates_ext.db import hosts as hosts_db
@@ -234,7 +233,7 @@ class Checks(upgradecheck.UpgradeCommands):
         if problem:
             return _result(FAILURE, 'Cannot read the host registry: %s'
                            % problem)
-        agents = hosts_db.get_all(binary=compute_rpcapi.BINARY)
+        agents = hosts_db.get_all(binary=hosts_db.COMPUTE_BINARY)
         if not agents:
             return _result(FAILURE, 'No compute agent has registered. Start '
                                     'aggregates-ext-compute on each compute '
