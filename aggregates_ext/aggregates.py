@@ -29,7 +29,6 @@ from aggregates_ext.nova import sync
 LOG = logging.getLogger(__name__)
 
 AZ_KEY = agg_db.AZ_KEY
-COMPUTE_BINARY = hosts_db.COMPUTE_BINARY
 
 
 def _empty_az(aggregate_id, name, exc_class):
@@ -165,7 +164,7 @@ class AggregateAPI:
         """
         if engines.nova_mode():
             return nova_db.compute_service(host)
-        svc = hosts_db.get(host, COMPUTE_BINARY)
+        svc = hosts_db.get(host, hosts_db.COMPUTE_BINARY)
         # The lookup may be case-insensitive (MySQL); the name must not.
         if svc is None or svc.host != host:
             raise exception.ComputeHostNotFound(host=host)

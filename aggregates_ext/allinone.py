@@ -18,11 +18,11 @@ from aggregates_ext import conf
 from aggregates_ext.db import engines
 from aggregates_ext.db import hosts as hosts_db
 from aggregates_ext.db import migration
+from aggregates_ext import hosts as hosts_api
 from aggregates_ext import image
 from aggregates_ext import notifications
 from aggregates_ext import rpc
 from aggregates_ext import service
-from aggregates_ext import servicegroup
 
 LOG = logging.getLogger(__name__)
 CONF = conf.CONF
@@ -74,7 +74,7 @@ class AllInOne:
         while time.monotonic() < deadline:
             found = hosts_db.get_many(self.agent_names)
             if (len(found) == len(self.agent_names) and
-                    all(servicegroup.is_up(s) for s in found)):
+                    all(hosts_api.is_up(s) for s in found)):
                 return found
             time.sleep(0.05)
         raise RuntimeError('compute agents did not register in %ss'

@@ -1,13 +1,27 @@
-"""The compute host registry as the host views show it: no HTTP here."""
+"""The compute host registry as the host views and the conductor see it.
+
+Whether a host is up, and its zone; no HTTP here.  The rows are
+``db/hosts.py``'s.
+"""
 
 from oslo_utils import timeutils
 
 from aggregates_ext import aggregates
 from aggregates_ext import conf
 from aggregates_ext.db import hosts as hosts_db
-from aggregates_ext import servicegroup
 
 CONF = conf.CONF
+
+
+def is_up(service, now=None):
+    """Up: not forced down, and a heartbeat within ``service_down_time``."""
+    if service is None or service.forced_down:
+        return False
+    last = service.last_seen_up or service.updated_at or service.created_at
+    if last is None:
+        return False
+    now = now or timeutils.utcnow()
+    return (now - last).total_seconds() <= CONF.service_down_time
 
 
 def compute_hosts(context, host=None):
@@ -16,10 +30,10 @@ def compute_hosts(context, host=None):
     :param host: only the host of exactly this name
     """
     now = timeutils.utcnow()
-    rows = hosts_db.get_all(binary=aggregates.COMPUTE_BINARY, host=host)
+    rows = hosts_db.get_all(binary=hosts_db.COMPUTE_BINARY, host=host)
     # The lookup may ignore case or trailing spaces (MySQL); Nova's
     # filter does not.
-    return [(svc, servicegroup.is_up(svc, now)) for svc in rows
+    return [(svc, is_up(svc, now)) for svc in rows
             if host is None or svc.host == host]
 
 

@@ -120,6 +120,13 @@ def init(transport=None, sink=None):
     return _NOTIFIER
 
 
+def reset():
+    """Forget the notifier; the next use makes one without a transport."""
+    global _NOTIFIER
+    with _lock:
+        _NOTIFIER = None
+
+
 def get_notifier():
     global _NOTIFIER
     with _lock:

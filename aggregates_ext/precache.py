@@ -31,7 +31,7 @@ class PrecacheAPI:
             self._conductor = conductor_rpcapi.ConductorAPI()
         return self._conductor
 
-    def cache_images(self, context, aggregate_id, image_ids):
+    def create_request(self, context, aggregate_id, image_ids):
         """Record a pre-cache request and cast it to the conductor.
 
         :raises AggregateNotFound: no such aggregate

@@ -24,8 +24,6 @@ from aggregates_ext import rpc
 LOG = logging.getLogger(__name__)
 CONF = conf.CONF
 
-SERVICE_VERSION = 1
-
 
 class RPCService(service.Service):
     """An RPC server on ``topic`` named ``host``."""
@@ -117,7 +115,7 @@ class ComputeService(RPCService):
             self.conductor_api.service_report(
                 ctx_module.get_admin_context(), self.host,
                 compute_rpcapi.BINARY, compute_rpcapi.RPC_TOPIC,
-                SERVICE_VERSION)
+                compute_rpcapi.SERVICE_VERSION)
         except Exception as exc:
             LOG.warning('Heartbeat of %s failed: %s', self.host, exc)
 

@@ -33,6 +33,13 @@ _log_to_file = False
 _embedded = False
 
 
+def reset():
+    """Forget what start-up noted about this process (tests)."""
+    global _log_to_file, _embedded
+    _log_to_file = False
+    _embedded = False
+
+
 class StartupError(Exception):
     """A problem that keeps a service from starting; says how to fix it."""
 

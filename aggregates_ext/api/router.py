@@ -12,13 +12,12 @@ import routes as routes_lib
 import webob.dec
 import webob.exc
 
-from aggregates_ext.api.controllers import aggregate_images
 from aggregates_ext.api.controllers import aggregates
 from aggregates_ext.api.controllers import hypervisors
 from aggregates_ext.api.controllers import precache_requests
 from aggregates_ext.api.controllers import services
 from aggregates_ext.api.controllers import versions
-from aggregates_ext.api import wsgi
+from aggregates_ext.api import dispatch
 
 # The optional first segment of every path: a project id as Nova's router
 # accepts it.  Other segments there are not a project id, so no route
@@ -34,14 +33,13 @@ def routes():
     Each call makes new controllers, so an application loaded afresh
     (a test, a reloaded worker) shares no clients with an older one.
     """
-    aggs = wsgi.Resource(aggregates.AggregatesController(),
-                         actions=aggregates.ACTIONS)
-    images = wsgi.Resource(aggregate_images.AggregateImagesController())
-    requests = wsgi.Resource(
+    aggs = dispatch.Resource(aggregates.AggregatesController(),
+                             actions=aggregates.ACTIONS)
+    requests = dispatch.Resource(
         precache_requests.PrecacheRequestsController())
-    vers = wsgi.Resource(versions.VersionsController())
-    svcs = wsgi.Resource(services.ServicesController())
-    hyps = wsgi.Resource(hypervisors.HypervisorsController())
+    vers = dispatch.Resource(versions.VersionsController())
+    svcs = dispatch.Resource(services.ServicesController())
+    hyps = dispatch.Resource(hypervisors.HypervisorsController())
     return [
         ('/os-aggregates', 'GET', aggs, 'index'),
         ('/os-aggregates', 'POST', aggs, 'create'),
@@ -49,7 +47,7 @@ def routes():
         ('/os-aggregates/{id}', 'PUT', aggs, 'update'),
         ('/os-aggregates/{id}', 'DELETE', aggs, 'delete'),
         ('/os-aggregates/{id}/action', 'POST', aggs, 'action'),
-        ('/os-aggregates/{id}/images', 'POST', images, 'images'),
+        ('/os-aggregates/{id}/images', 'POST', requests, 'images'),
         ('/os-aggregates/{aggregate_id}/precache-requests', 'GET',
          requests, 'index'),
         ('/os-aggregates/{aggregate_id}/precache-requests/{id}', 'GET',

@@ -22,13 +22,12 @@ from oslo_policy import policy as oslo_policy
 from oslo_upgradecheck import common_checks
 from oslo_upgradecheck import upgradecheck
 
-from aggregates_ext.compute import rpcapi as compute_rpcapi
 from aggregates_ext import conf
 from aggregates_ext.db import engines
 from aggregates_ext.db import hosts as hosts_db
+from aggregates_ext import hosts as hosts_api
 from aggregates_ext import policies
 from aggregates_ext import policy
-from aggregates_ext import servicegroup
 from aggregates_ext import startup
 
 CONF = conf.CONF
@@ -234,14 +233,14 @@ class Checks(upgradecheck.UpgradeCommands):
         if problem:
             return _result(FAILURE, 'Cannot read the host registry: %s'
                            % problem)
-        agents = hosts_db.get_all(binary=compute_rpcapi.BINARY)
+        agents = hosts_db.get_all(binary=hosts_db.COMPUTE_BINARY)
         if not agents:
             return _result(FAILURE, 'No compute agent has registered. Start '
                                     'aggregates-ext-compute on each compute '
                                     'host ([DEFAULT] host, transport_url) '
                                     'and aggregates-ext-conductor, which '
                                     'records their heartbeats.')
-        down = [a.host for a in agents if not servicegroup.is_up(a)]
+        down = [a.host for a in agents if not hosts_api.is_up(a)]
         if len(down) == len(agents):
             return _result(FAILURE, 'No compute agent is up (down: %s). '
                                     'Start aggregates-ext-compute on those '

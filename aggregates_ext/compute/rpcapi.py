@@ -17,6 +17,9 @@ CONF = conf.CONF
 RPC_TOPIC = 'aggregates-ext-compute'
 RPC_API_VERSION = '1.1'
 BINARY = 'aggregates-ext-compute'
+# What an agent's heartbeat reports as its version (the host registry's
+# ``version``; the host views show it as the hypervisor version).
+SERVICE_VERSION = 1
 
 
 class ComputeAPI:

@@ -37,7 +37,7 @@ class ConductorManager:
     @property
     def nova_compute(self):
         if self._nova_compute is None:
-            self._nova_compute = nova_rpc.ComputeCacheImages()
+            self._nova_compute = nova_rpc.ComputePrecache()
         return self._nova_compute
 
     @property

@@ -11,8 +11,8 @@ from aggregates_ext import conf
 from aggregates_ext.db import engines
 from aggregates_ext.db import hosts as hosts_db
 from aggregates_ext.db import nova as nova_db
+from aggregates_ext import hosts as hosts_api
 from aggregates_ext.nova import rpc as nova_rpc
-from aggregates_ext import servicegroup
 
 LOG = logging.getLogger(__name__)
 CONF = conf.CONF
@@ -25,7 +25,7 @@ def choose(hosts):
     """{host: AGENT, NOVA_COMPUTE or None (nobody up there)}."""
     via = CONF.nova.precache_via if engines.nova_mode() else AGENT
     agents = {svc.host for svc in hosts_db.get_many(hosts)
-              if servicegroup.is_up(svc)}
+              if hosts_api.is_up(svc)}
     computes = set()
     if via != AGENT:
         if nova_rpc.enabled():

@@ -55,6 +55,11 @@ class Placement:
                     CONF, GROUP, session=session, auth=auth)
             return self._adapter
 
+    def forget_session(self):
+        """The next call loads the ``[placement]`` options again."""
+        with self._lock:
+            self._adapter = None
+
     def _call(self, method, path, **kwargs):
         return self.adapter().request(
             path, method, raise_exc=False, microversion=MICROVERSION,
@@ -175,6 +180,11 @@ def sync(say):
 
 def get():
     return _placement
+
+
+def reset():
+    """Forget the Placement session (tests, changed options)."""
+    _placement.forget_session()
 
 
 def mirror_add(node_name, aggregate_uuid):

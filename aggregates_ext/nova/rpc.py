@@ -35,6 +35,9 @@ COMPUTE_ALIASES = {
 
 _lock = threading.Lock()
 _transport = None
+# The schedulers' broadcast client: made on first use, forgotten with the
+# transport it sends on.
+_broadcast = None
 
 
 def enabled():
@@ -50,12 +53,22 @@ def _get_transport():
         return _transport
 
 
+def scheduler_broadcast():
+    """This process's ``SchedulerBroadcast``."""
+    global _broadcast
+    with _lock:
+        if _broadcast is None:
+            _broadcast = SchedulerBroadcast()
+        return _broadcast
+
+
 def cleanup():
-    global _transport
+    global _transport, _broadcast
     with _lock:
         if _transport is not None:
             _transport.cleanup()
         _transport = None
+        _broadcast = None
 
 
 def _cap(value, aliases):
@@ -144,7 +157,7 @@ class SchedulerBroadcast(_NovaClient):
                    aggregate=aggregate_primitive(aggregate))
 
 
-class ComputeCacheImages(_NovaClient):
+class ComputePrecache(_NovaClient):
     """``cache_images`` on a host's nova-compute, as Nova's conductor asks."""
 
     TOPIC, BASE_VERSION = COMPUTE_TOPIC, '6.0'

@@ -16,17 +16,16 @@ from aggregates_ext.nova import rpc as nova_rpc
 
 LOG = logging.getLogger(__name__)
 
-_broadcast = nova_rpc.SchedulerBroadcast()
-
 
 def _tell_schedulers(method, context, aggregate):
     if not nova_rpc.enabled():
         return
     try:
+        broadcast = nova_rpc.scheduler_broadcast()
         if method == 'delete':
-            _broadcast.delete_aggregate(context, aggregate)
+            broadcast.delete_aggregate(context, aggregate)
         else:
-            _broadcast.update_aggregates(context, [aggregate])
+            broadcast.update_aggregates(context, [aggregate])
     except Exception as exc:
         LOG.warning('Could not tell Nova\'s schedulers about aggregate %s '
                     '(%s: %s); they read the aggregates again when they '

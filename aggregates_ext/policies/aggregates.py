@@ -15,7 +15,8 @@ DELETE = POLICY_ROOT % 'delete'
 ADD_HOST = POLICY_ROOT % 'add_host'
 REMOVE_HOST = POLICY_ROOT % 'remove_host'
 SET_METADATA = POLICY_ROOT % 'set_metadata'
-IMAGES = NEW_POLICY_ROOT % 'images'
+# Nova's rule name for POST /os-aggregates/{id}/images.
+PRECACHE = NEW_POLICY_ROOT % 'images'
 
 
 def _rule(name, description, method, path):
@@ -42,7 +43,7 @@ rules = [
           'DELETE', '/os-aggregates/{aggregate_id}'),
     _rule(SHOW, 'Show details for an aggregate',
           'GET', '/os-aggregates/{aggregate_id}'),
-    _rule(IMAGES, 'Request image caching for an aggregate',
+    _rule(PRECACHE, 'Request image caching for an aggregate',
           'POST', '/os-aggregates/{aggregate_id}/images'),
 ]
 

@@ -16,15 +16,31 @@ from aggregates_ext.db import engines
 from aggregates_ext.db import hosts as hosts_db
 from aggregates_ext.db import migration
 from aggregates_ext import notifications
-from aggregates_ext import policy
+from aggregates_ext import process_state
 
 CONF = conf.CONF
 
 warnings.filterwarnings('ignore', category=DeprecationWarning)
 
 
+class ProcessState(fixtures.Fixture):
+    """Nothing of an earlier test's process-wide state, before or after.
+
+    Transports, notifier, policy enforcer, engines, fan-out executors:
+    ``process_state.reset`` forgets them all, here and at clean-up.
+    """
+
+    def _setUp(self):
+        process_state.reset()
+        self.addCleanup(process_state.reset)
+
+
 class Database(fixtures.Fixture):
-    """A migrated database: SQLite in a temp dir, or ``connection``."""
+    """A migrated database: SQLite in a temp dir, or ``connection``.
+
+    The engines are process state: at clean-up the process state is reset,
+    which disposes of them before the directory or the database goes.
+    """
 
     def __init__(self, connection=None):
         super().__init__()
@@ -36,16 +52,19 @@ class Database(fixtures.Fixture):
         CONF.set_override('connection', self.connection, group='database')
         self.url = engines.configure(CONF)
         migration.upgrade()
-        self.addCleanup(engines.reset)
+        self.addCleanup(process_state.reset)
 
 
 class Notifications(fixtures.Fixture):
-    """Capture every notification the service would send."""
+    """Capture every notification the service would send.
+
+    The capturing notifier is process state: the next reset of it (the
+    ``Database`` or ``Config`` fixture's clean-up) forgets it.
+    """
 
     def _setUp(self):
         self.sent = []
         notifications.init(sink=self._sink)
-        self.addCleanup(notifications.init)
 
     def _sink(self, publisher_id, event_type, payload):
         self.sent.append({'publisher_id': publisher_id,
@@ -56,7 +75,10 @@ class Notifications(fixtures.Fixture):
 
 
 class Config(fixtures.Fixture):
+    """Our options on their defaults, for tests; a fresh process state."""
+
     def _setUp(self):
+        self.useFixture(ProcessState())
         if os.environ.get('OS_LOG_CAPTURE') in ('1', 'True', 'true'):
             # Logs become a detail of a failing test instead of noise.
             self.useFixture(fixtures.FakeLogger(
@@ -67,8 +89,6 @@ class Config(fixtures.Fixture):
         self.conf.set_default('auth_strategy', 'noauth2', group='api')
         self.conf.set_default('response_validation', 'error', group='api')
         self.conf.set_default('host', 'testhost')
-        policy.reset()
-        self.addCleanup(policy.reset)
 
 
 class API(fixtures.Fixture):

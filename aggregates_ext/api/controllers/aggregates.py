@@ -1,13 +1,12 @@
 """/os-aggregates: host aggregates, as Nova serves them."""
 
-import functools
-
 from aggregates_ext import aggregates
+from aggregates_ext.api.controllers import common
+from aggregates_ext.api import dispatch
 from aggregates_ext.api import microversion as mv
 from aggregates_ext.api.schemas import aggregates as schema
 from aggregates_ext.api import validation
 from aggregates_ext.api.views import aggregates as view
-from aggregates_ext.api import wsgi
 from aggregates_ext import exception
 from aggregates_ext.policies import aggregates as policies
 
@@ -15,31 +14,12 @@ _BEFORE_STRICT = mv.before(mv.STRICT_QUERY)
 _BEFORE_UUID = mv.before(mv.AGGREGATE_UUID)
 
 
-def _get_id(aggregate_id):
-    """The integer id, or AggregateNotFound for one no row can have."""
-    number = wsgi.parse_id(aggregate_id)
-    if number is None:
-        raise exception.AggregateNotFound(aggregate_id=aggregate_id)
-    return number
-
-
-def typed_id_in_errors(func):
-    """Name the aggregate in a 404 as the client typed it (``+7``)."""
-    @functools.wraps(func)
-    def wrapper(self, req, id, **kwargs):
-        try:
-            return func(self, req, id, **kwargs)
-        except exception.AggregateNotFound:
-            raise exception.AggregateNotFound(aggregate_id=id)
-    return wrapper
-
-
 class AggregatesController:
 
     def __init__(self, api=None):
         self.api = api or aggregates.AggregateAPI()
 
-    @wsgi.expected_errors({})
+    @dispatch.expected_errors({})
     @validation.query_schema(schema.index_query_legacy,
                              max_version=_BEFORE_STRICT)
     @validation.query_schema(schema.index_query, mv.STRICT_QUERY)
@@ -50,10 +30,10 @@ class AggregatesController:
     def index(self, req):
         """GET /os-aggregates: every aggregate, full representation."""
         req.context.can(policies.INDEX)
-        return wsgi.Result(view.index(req, self.api.get_all(req.context)))
+        return dispatch.Result(view.index(req, self.api.get_all(req.context)))
 
-    @wsgi.expected_errors({exception.AggregateNameExists: 409,
-                           exception.InvalidAggregateAction: 400})
+    @dispatch.expected_errors({exception.AggregateNameExists: 409,
+                               exception.InvalidAggregateAction: 400})
     @validation.schema(schema.create)
     @validation.response_body_schema(schema.create_response,
                                      max_version=_BEFORE_UUID)
@@ -67,9 +47,9 @@ class AggregatesController:
         az = request.get('availability_zone')
         agg = self.api.create(context, request['name'].strip(),
                               az.strip() if az else az)
-        return wsgi.Result(view.show(req, agg, for_create=True))
+        return dispatch.Result(view.show(req, agg, for_create=True))
 
-    @wsgi.expected_errors({exception.AggregateNotFound: 404})
+    @dispatch.expected_errors({exception.AggregateNotFound: 404})
     @validation.query_schema(schema.show_query_legacy,
                              max_version=_BEFORE_STRICT)
     @validation.query_schema(schema.show_query, mv.STRICT_QUERY)
@@ -77,24 +57,24 @@ class AggregatesController:
                                      max_version=_BEFORE_UUID)
     @validation.response_body_schema(schema.show_response_v241,
                                      mv.AGGREGATE_UUID)
-    @typed_id_in_errors
+    @common.typed_id_in_errors
     def show(self, req, id):
         """GET /os-aggregates/{id}."""
         context = req.context
         context.can(policies.SHOW)
-        agg = self.api.get(context, _get_id(id))
-        return wsgi.Result(view.show(req, agg))
+        agg = self.api.get(context, common.parse_aggregate_id(id))
+        return dispatch.Result(view.show(req, agg))
 
-    @wsgi.expected_errors({exception.AggregateNotFound: 404,
-                           exception.AggregateNameExists: 409,
-                           exception.InvalidAggregateAction: 400,
-                           exception.AggregateMetadataKeyExists: 400})
+    @dispatch.expected_errors({exception.AggregateNotFound: 404,
+                               exception.AggregateNameExists: 409,
+                               exception.InvalidAggregateAction: 400,
+                               exception.AggregateMetadataKeyExists: 400})
     @validation.schema(schema.update)
     @validation.response_body_schema(schema.show_response,
                                      max_version=_BEFORE_UUID)
     @validation.response_body_schema(schema.show_response_v241,
                                      mv.AGGREGATE_UUID)
-    @typed_id_in_errors
+    @common.typed_id_in_errors
     def update(self, req, id, body):
         """PUT /os-aggregates/{id}: rename and/or change the zone.
 
@@ -108,45 +88,45 @@ class AggregatesController:
         name = request.get('name')
         az_given = 'availability_zone' in request
         agg = self.api.update(
-            context, _get_id(id),
+            context, common.parse_aggregate_id(id),
             name=name.strip() if name is not None else None,
             az_given=az_given,
             availability_zone=request.get('availability_zone'))
-        return wsgi.Result(view.show(req, agg, touched=az_given))
+        return dispatch.Result(view.show(req, agg, touched=az_given))
 
-    @wsgi.expected_errors({exception.AggregateNotFound: 404,
-                           exception.InvalidAggregateAction: 400})
+    @dispatch.expected_errors({exception.AggregateNotFound: 404,
+                               exception.InvalidAggregateAction: 400})
     @validation.query_schema(schema.delete_query)
     @validation.response_body_schema(schema.delete_response)
-    @typed_id_in_errors
+    @common.typed_id_in_errors
     def delete(self, req, id):
         """DELETE /os-aggregates/{id}: 200 with an empty body."""
         context = req.context
         context.can(policies.DELETE)
-        self.api.delete(context, _get_id(id))
-        return wsgi.Result(None)
+        self.api.delete(context, common.parse_aggregate_id(id))
+        return dispatch.Result(None)
 
-    @wsgi.expected_errors({exception.AggregateNotFound: 404,
-                           exception.ComputeHostNotFound: 404,
-                           exception.Conflict: 409,
-                           exception.InvalidAggregateAction: 409})
+    @dispatch.expected_errors({exception.AggregateNotFound: 404,
+                               exception.ComputeHostNotFound: 404,
+                               exception.Conflict: 409,
+                               exception.InvalidAggregateAction: 409})
     @validation.schema(schema.add_host)
     @validation.response_body_schema(schema.show_response,
                                      max_version=_BEFORE_UUID)
     @validation.response_body_schema(schema.show_response_v241,
                                      mv.AGGREGATE_UUID)
-    @typed_id_in_errors
+    @common.typed_id_in_errors
     def add_host(self, req, id, body):
         """POST /os-aggregates/{id}/action add_host."""
         context = req.context
         context.can(policies.ADD_HOST)
-        agg = self.api.add_host(context, _get_id(id),
+        agg = self.api.add_host(context, common.parse_aggregate_id(id),
                                 body['add_host']['host'])
-        return wsgi.Result(view.show(req, agg))
+        return dispatch.Result(view.show(req, agg))
 
-    @wsgi.expected_errors({exception.NotFound: 404,
-                           exception.Conflict: 409,
-                           exception.InvalidAggregateAction: 409})
+    @dispatch.expected_errors({exception.NotFound: 404,
+                               exception.Conflict: 409,
+                               exception.InvalidAggregateAction: 409})
     @validation.schema(schema.remove_host)
     @validation.response_body_schema(schema.show_response,
                                      max_version=_BEFORE_UUID)
@@ -162,30 +142,31 @@ class AggregatesController:
         context.can(policies.REMOVE_HOST)
         host = body['remove_host']['host']
         try:
-            agg = self.api.remove_host(context, _get_id(id), host)
+            agg = self.api.remove_host(
+                context, common.parse_aggregate_id(id), host)
         except (exception.AggregateNotFound,
                 exception.AggregateHostNotFound,
                 exception.ComputeHostNotFound):
             raise exception.NotFound(
                 'Cannot remove host %s in aggregate %s' % (host, id))
-        return wsgi.Result(view.show(req, agg))
+        return dispatch.Result(view.show(req, agg))
 
-    @wsgi.expected_errors({exception.AggregateNotFound: 404,
-                           exception.InvalidAggregateAction: 400,
-                           exception.AggregateMetadataKeyExists: 400})
+    @dispatch.expected_errors({exception.AggregateNotFound: 404,
+                               exception.InvalidAggregateAction: 400,
+                               exception.AggregateMetadataKeyExists: 400})
     @validation.schema(schema.set_metadata)
     @validation.response_body_schema(schema.show_response,
                                      max_version=_BEFORE_UUID)
     @validation.response_body_schema(schema.show_response_v241,
                                      mv.AGGREGATE_UUID)
-    @typed_id_in_errors
+    @common.typed_id_in_errors
     def set_metadata(self, req, id, body):
         """POST /os-aggregates/{id}/action set_metadata: merge, not replace."""
         context = req.context
         context.can(policies.SET_METADATA)
-        agg = self.api.set_metadata(context, _get_id(id),
+        agg = self.api.set_metadata(context, common.parse_aggregate_id(id),
                                     body['set_metadata']['metadata'])
-        return wsgi.Result(view.show(req, agg, touched=True))
+        return dispatch.Result(view.show(req, agg, touched=True))
 
 
 ACTIONS = {

@@ -8,12 +8,12 @@ import re
 
 from oslo_utils import strutils
 
-from aggregates_ext.api.controllers import services
+from aggregates_ext.api.controllers import common
+from aggregates_ext.api import dispatch
 from aggregates_ext.api import microversion as mv
 from aggregates_ext.api.schemas import hypervisors as schema
 from aggregates_ext.api import validation
 from aggregates_ext.api.views import hypervisors as view
-from aggregates_ext.api import wsgi
 from aggregates_ext import exception
 from aggregates_ext import hosts as hosts_api
 from aggregates_ext.policies import hypervisors as policies
@@ -42,13 +42,13 @@ def _like(pattern, hostname):
 
 def _page(req, hosts):
     """The page that ``limit`` and ``marker`` ask for, and its size."""
-    limit = services.last_value(req, 'limit')
+    limit = common.last_value(req, 'limit')
     if limit is not None:
         # The schema lets only digits through, but any number of them.
-        limit = min(wsgi.parse_int(limit, 'limit'), MAX_LIMIT)
+        limit = min(dispatch.parse_int(limit, 'limit'), MAX_LIMIT)
     else:
         limit = MAX_LIMIT
-    marker = services.last_value(req, 'marker')
+    marker = common.last_value(req, 'marker')
     if marker:
         ids = [str(view.presented_id(req, svc)) for svc, _up in hosts]
         if marker not in ids:
@@ -59,7 +59,7 @@ def _page(req, hosts):
 
 class HypervisorsController:
 
-    @wsgi.expected_errors(_ERRORS)
+    @dispatch.expected_errors(_ERRORS)
     @validation.query_schema(schema.index_query, max_version=_BEFORE_PAGING)
     @validation.query_schema(schema.index_query_v233, mv.HYPERVISOR_PAGING,
                              _BEFORE_UUIDS)
@@ -73,9 +73,9 @@ class HypervisorsController:
     def index(self, req):
         """GET /os-hypervisors: id, name, state and status of each host."""
         req.context.can(policies.LIST)
-        return wsgi.Result(self._list(req, detail=False))
+        return dispatch.Result(self._list(req, detail=False))
 
-    @wsgi.expected_errors(_ERRORS)
+    @dispatch.expected_errors(_ERRORS)
     @validation.query_schema(schema.index_query, max_version=_BEFORE_PAGING)
     @validation.query_schema(schema.index_query_v233, mv.HYPERVISOR_PAGING,
                              _BEFORE_UUIDS)
@@ -94,7 +94,7 @@ class HypervisorsController:
     def detail(self, req):
         """GET /os-hypervisors/detail: each host with its service."""
         req.context.can(policies.LIST_DETAIL)
-        return wsgi.Result(self._list(req, detail=True))
+        return dispatch.Result(self._list(req, detail=True))
 
     def _list(self, req, detail):
         """Nova's listing rules for both calls.
@@ -109,13 +109,13 @@ class HypervisorsController:
         hosts = hosts_api.compute_hosts(req.context)
         pattern = with_servers = None
         if version.matches(mv.HOST_UUIDS):
-            pattern = services.last_value(req, 'hypervisor_hostname_pattern')
+            pattern = common.last_value(req, 'hypervisor_hostname_pattern')
             with_servers = strutils.bool_from_string(
-                services.last_value(req, 'with_servers') or False,
+                common.last_value(req, 'with_servers') or False,
                 strict=True)
         page_size = None
         if pattern is not None:
-            if 'limit' in req.GET or services.last_value(req, 'marker'):
+            if 'limit' in req.GET or common.last_value(req, 'marker'):
                 raise exception.Invalid(
                     'Paging over hypervisors with the '
                     'hypervisor_hostname_pattern query parameter is not '

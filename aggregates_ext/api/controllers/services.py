@@ -6,11 +6,12 @@ the binary ``[api] compute_service_binary`` (``nova-compute`` by default),
 because Tempest and other tools look for compute hosts under that name.
 """
 
+from aggregates_ext.api.controllers import common
+from aggregates_ext.api import dispatch
 from aggregates_ext.api import microversion as mv
 from aggregates_ext.api.schemas import services as schema
 from aggregates_ext.api import validation
 from aggregates_ext.api.views import services as view
-from aggregates_ext.api import wsgi
 from aggregates_ext import conf
 from aggregates_ext import hosts as hosts_api
 from aggregates_ext.policies import services as policies
@@ -18,18 +19,9 @@ from aggregates_ext.policies import services as policies
 CONF = conf.CONF
 
 
-def last_value(req, name):
-    """A query parameter as Nova reads it (``req.GET[name]``).
-
-    :returns: the last value when it is repeated, None when absent
-    """
-    values = req.GET.getall(name)
-    return values[-1] if values else None
-
-
 class ServicesController:
 
-    @wsgi.expected_errors({})
+    @dispatch.expected_errors({})
     @validation.query_schema(schema.index_query,
                              max_version=mv.before(mv.HOSTS_STRICT_QUERY))
     @validation.query_schema(schema.index_query_v275, mv.HOSTS_STRICT_QUERY)
@@ -48,11 +40,11 @@ class ServicesController:
         """
         context = req.context
         context.can(policies.LIST)
-        host = last_value(req, 'host') or None
-        binary = last_value(req, 'binary')
+        host = common.last_value(req, 'host') or None
+        binary = common.last_value(req, 'binary')
         if binary and binary != view.presented_binary():
             hosts = []
         else:
             hosts = hosts_api.compute_hosts(context, host=host)
         zones = hosts_api.zones(context, hosts)
-        return wsgi.Result(view.index(req, hosts, zones))
+        return dispatch.Result(view.index(req, hosts, zones))

@@ -9,12 +9,12 @@ from oslo_serialization import jsonutils
 import webob
 import webob.dec
 
+from aggregates_ext.api import dispatch
 from aggregates_ext.api import fault
 from aggregates_ext.api import microversion
 from aggregates_ext.api.schemas import parameter_types
 from aggregates_ext.api.schemas import versions as version_schema
 from aggregates_ext.api import validation
-from aggregates_ext.api import wsgi
 from aggregates_ext import conf
 
 CONF = conf.CONF
@@ -100,7 +100,7 @@ def root_app(req):
 @webob.dec.wsgify
 def v21_app(req):
     """``/v2.1`` and ``/v2.1/``: the v2.1 document with version headers."""
-    version, refusal = wsgi.negotiate_version(req)
+    version, refusal = dispatch.negotiate_version(req)
     if refusal is not None:
         return refusal
     base = _base_url(req)
@@ -130,4 +130,4 @@ class VersionsController:
         base = _base_url(req)
         if base.endswith('/v2.1/'):
             base = base[:-len('v2.1/')]
-        return wsgi.Result(version_document(base))
+        return dispatch.Result(version_document(base))

@@ -1,7 +1,31 @@
-"""Query and response schemas of the pre-cache request status API."""
+"""Schemas of pre-cache requests: the POST that makes one (2.81, as Nova's
+``/os-aggregates/{id}/images``) and the status API that shows them."""
 
 from aggregates_ext.api.schemas import parameter_types as types
 from aggregates_ext import precache_status as states
+
+# POST /os-aggregates/{id}/images
+images = {
+    'type': 'object',
+    'properties': {
+        'cache': {
+            'type': 'array',
+            'minItems': 1,
+            'items': {
+                'type': 'object',
+                'properties': {'id': types.image_id},
+                'required': ['id'],
+                'additionalProperties': False,
+            },
+        },
+    },
+    'required': ['cache'],
+    'additionalProperties': False,
+}
+
+images_response = {'type': 'null'}
+
+# The status API
 
 _non_negative_integer = {
     'type': 'string', 'pattern': '^[0-9]+$', 'maxLength': 9,

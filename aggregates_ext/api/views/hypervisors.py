@@ -54,7 +54,7 @@ def _details(req, svc):
 def hypervisor(req, svc, up, detail=False, with_servers=False):
     """One registered compute host as Nova shows a hypervisor.
 
-    :param up: whether the host is up (``servicegroup.is_up``)
+    :param up: whether the host is up (``hosts.is_up``)
     :param with_servers: the client asked for the servers of the host;
         there are none here, and Nova shows the empty list from 2.75
     """

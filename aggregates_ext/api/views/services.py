@@ -17,7 +17,7 @@ def presented_binary():
 def service(req, svc, up, zone):
     """One registered compute host as Nova shows a compute service.
 
-    :param up: whether the host is up (``servicegroup.is_up``)
+    :param up: whether the host is up (``hosts.is_up``)
     :param zone: the host's availability zone
     """
     version = req.api_version

@@ -200,11 +200,11 @@ class Bench(object):
     # -- measurements ---------------------------------------------------------
 
     def precache(self, aggregate_id, image_id, timeout=900):
-        """Wall seconds from PrecacheAPI.cache_images to finished."""
+        """Wall seconds from PrecacheAPI.create_request to finished."""
         api = precache.PrecacheAPI(
             image_api=glance_image.GlanceImageAPI(CONF))
         t = time.monotonic()
-        req = api.cache_images(admin_context(), aggregate_id, [image_id])
+        req = api.create_request(admin_context(), aggregate_id, [image_id])
 
         def finished():
             r = precache_db.get_request(req.uuid)
@@ -306,7 +306,7 @@ def report(args, fanouts, size, times):
             row['warm'][0] / base['warm'][0]))
     print('  cold: every host downloads and verifies the image; warm: it is '
           'cached already (RPC round trips only).')
-    print('  s = wall time from PrecacheAPI.cache_images (Glance check, DB '
+    print('  s = wall time from PrecacheAPI.create_request (Glance check, DB '
           'record, cast) until the request is finished in the DB; cond. s = '
           'the conductor\'s own "completed in".')
     print()

@@ -22,6 +22,7 @@ from aggregates_ext.cmd import status
 from aggregates_ext import conf
 from aggregates_ext.db import engines
 from aggregates_ext.db import migration
+from aggregates_ext import process_state
 from aggregates_ext.tests import fixtures as ae_fixtures
 
 CONF = conf.CONF
@@ -80,7 +81,7 @@ class TestDatabaseCheck(StatusTestCase):
     def test_database_not_synced_failure_names_db_sync(self):
         CONF.set_override('state_path', self.dir)
         engines.configure(CONF)
-        self.addCleanup(engines.reset)
+        self.addCleanup(process_state.reset)
         self.assertResult(FAILURE, self.checks._check_database(),
                           'this release needs %s' % migration.head(),
                           'aggregates-ext-manage db sync')
@@ -89,7 +90,7 @@ class TestDatabaseCheck(StatusTestCase):
         CONF.set_override('connection', 'sqlite:////nonexistent/dir/a.db',
                           group='database')
         engines.configure(CONF)
-        self.addCleanup(engines.reset)
+        self.addCleanup(process_state.reset)
         self.assertResult(FAILURE, self.checks._check_database(),
                           'cannot open the database', '[database] connection')
 

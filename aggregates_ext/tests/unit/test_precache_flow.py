@@ -45,7 +45,6 @@ class PrecacheTestCase(base.APITestCase):
         self.cloud = allinone.AllInOne(agents=self.AGENTS, report_interval=1)
         self.cloud.start(notification_sink=self.notifications._sink)
         self.addCleanup(self.cloud.stop)
-        self.addCleanup(fanout.reset)
         self.cloud.wait_for_hosts()
         self.images = self.cloud.image_api
         self.data = agg_fixtures.raw_image_data(3 * 1024 * 1024 + 17)

@@ -2,10 +2,10 @@
 
 import testtools
 
+from aggregates_ext.api import dispatch
 from aggregates_ext.api import microversion as mv
 from aggregates_ext.api import router
 from aggregates_ext.api import validation
-from aggregates_ext.api import wsgi
 from aggregates_ext.tests.unit.api import base
 
 _VALID_BODIES = {
@@ -67,7 +67,7 @@ class TestEveryRoute(base.APITestCase):
 
     def test_resources_are_wsgi_resources(self):
         for path, method, resource, action in router.routes():
-            self.assertIsInstance(resource, wsgi.Resource)
+            self.assertIsInstance(resource, dispatch.Resource)
 
 
 class TestPolicyFile(base.APITestCase):
