@@ -177,12 +177,14 @@ class Fanout:
                      request_uuid)
             return None
         started = time.monotonic()
-        req = precache_db.get_request(request_uuid)
+        req = precache_db.get_request(request_uuid, results=False)
         self._pks[request_uuid] = req.id
         aggregate, image_ids = req.aggregate, list(req.image_ids)
         hosts = list(aggregate['hosts'])
-        finished = {r.host for r in req.results if r.status in (
-            states.HOST_DONE, states.HOST_FAILED, states.HOST_SKIPPED)}
+        recorded = precache_db.host_states(req.id)
+        finished = {host for host, (status, _via, _images) in recorded.items()
+                    if status in (states.HOST_DONE, states.HOST_FAILED,
+                                  states.HOST_SKIPPED)}
         remaining = [h for h in hosts if h not in finished]
         tally = Tally(total=len(hosts), completed=len(finished))
         if finished:
@@ -197,11 +199,10 @@ class Fanout:
         # Hosts a previous conductor may have asked already: asked again
         # however they look now, since a heartbeat lost with that
         # conductor can make a busy host look down at a takeover.
-        for r in req.results:
-            if (r.status in (states.HOST_PENDING, states.HOST_RUNNING) and
-                    r.via and chosen.get(r.host) is None and
-                    r.host in chosen):
-                chosen[r.host] = r.via
+        for host, (status, via, _images) in recorded.items():
+            if (status in (states.HOST_PENDING, states.HOST_RUNNING) and
+                    via and chosen.get(host) is None and host in chosen):
+                chosen[host] = via
         # Before any host is asked, the route of every host to ask, in one
         # statement: whatever becomes of this conductor, the hosts it may
         # have asked are known.
@@ -295,12 +296,9 @@ class Fanout:
         for image_id, count in sorted(tally.failures_by_image.items()):
             LOG.warning('Image pre-cache operation for image %s failed %d '
                         'times', image_id, count)
-        req = precache_db.get_request(request_uuid)
-        images = {}
-        for row in req.images:
-            images.setdefault(row.host, []).append(row.status)
         status = states.final_status(
-            (r.status, images.get(r.host, [])) for r in req.results)
+            (host_status, images) for host_status, _via, images in
+            precache_db.host_states(self._pks[request_uuid]).values())
         if precache_db.finish(request_uuid, status, owner=owner()):
             self.clients.notifier.cache_images(context, aggregate, 'end')
         else:

@@ -14,6 +14,7 @@ from oslo_db import exception as db_exc
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from aggregates_ext.db import engines
 from aggregates_ext.db import models
@@ -46,17 +47,46 @@ def create_request(aggregate, image_ids, request_id=None):
         return req
 
 
-def get_request(request_uuid, aggregate_id=None):
-    """The request with its host results and images; NotFound if none."""
+def get_request(request_uuid, aggregate_id=None, results=True):
+    """The request with its host results and images; NotFound if none.
+
+    :param results: False: without them (``results`` and ``images`` are
+        empty; ``host_states`` reads what the fan-out needs of them)
+    """
     with engines.reader() as session:
         query = session.query(models.PrecacheRequest).filter_by(
             uuid=request_uuid)
+        if not results:
+            query = query.options(
+                orm.noload(models.PrecacheRequest.results),
+                orm.noload(models.PrecacheRequest.images))
         if aggregate_id is not None:
             query = query.filter_by(aggregate_id=aggregate_id)
         req = query.one_or_none()
         if req is None:
             raise exception.PrecacheRequestNotFound(request_id=request_uuid)
         return req
+
+
+def host_states(request_pk):
+    """What each host recorded so far, without loading the request.
+
+    :returns: {host: (status, via, [image states])}, for the fan-out's
+        start (which hosts are left) and its end (the final status)
+    """
+    results = models.PrecacheHostResult.__table__
+    images = models.PrecacheHostImage.__table__
+    with engines.reader() as session:
+        found = {host: (status, via, []) for host, status, via in
+                 session.execute(sa.select(
+                     results.c.host, results.c.status, results.c.via).where(
+                     results.c.request_id == request_pk))}
+        for host, status in session.execute(sa.select(
+                images.c.host, images.c.status).where(
+                images.c.request_id == request_pk)):
+            if host in found:
+                found[host][2].append(status)
+    return found
 
 
 def list_requests(aggregate_id=None, status=None, request_id=None,
