@@ -49,8 +49,11 @@ class _Database:
         elif connection.startswith('mysql'):
             self.context_manager.append_on_engine_create(
                 _mysql_read_committed)
+        # thread_checkin: oslo.db's sleep(0) at every connection check-in
+        # lets eventlet's green threads take turns; these services run
+        # native threads, which the interpreter switches on its own.
         self.context_manager.configure(
-            connection=connection, sqlite_fk=True,
+            connection=connection, sqlite_fk=True, thread_checkin=False,
             max_retries=conf.database.max_retries,
             connection_debug=conf.database.connection_debug)
         self.configured = True
