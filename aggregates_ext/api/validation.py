@@ -2,13 +2,17 @@
 
 Schemas are attached to handlers by decorators, per microversion range, so
 that ``schemas_of(handler)`` can tell a test whether a route has one.  The
-first error jsonschema finds is reported, in Nova's wording.
+first error jsonschema finds is reported, in Nova's wording.  Responses
+are checked by the same schemas compiled to Python code (fastjsonschema,
+about 30 times faster than interpreting them): their messages are only
+logged, or answered as a 500 in the tests.
 """
 
 import functools
 import re
 import unicodedata
 
+import fastjsonschema
 import jsonschema
 from oslo_log import log as logging
 from oslo_utils import uuidutils
@@ -209,6 +213,32 @@ def response_schema_for(func, version):
     return _schema_for(func, 'response', version)
 
 
+def _passes(check):
+    """A format check as fastjsonschema takes it: True or False."""
+    def passes(instance):
+        try:
+            return check(instance) is not False
+        except InvalidName:
+            return False
+    return passes
+
+
+_RESPONSE_FORMATS = {
+    'name': _passes(_check_name), 'az_name': _passes(_check_az_name),
+    'name_with_leading_trailing_spaces': _passes(_check_relaxed_name),
+    'uuid': _passes(_check_uuid)}
+
+
+def _compiled(func, response_schema):
+    """The handler's response schema compiled, once per schema."""
+    compiled = func.__dict__.setdefault('_compiled_responses', {})
+    check = compiled.get(id(response_schema))
+    if check is None:
+        check = compiled[id(response_schema)] = fastjsonschema.compile(
+            response_schema, formats=_RESPONSE_FORMATS)
+    return check
+
+
 def check_response(func, version, body, mode):
     """Check a handler's response body; ``mode`` is error, warn or ignore."""
     if mode == 'ignore' or not hasattr(func, '_schemas'):
@@ -216,11 +246,11 @@ def check_response(func, version, body, mode):
     response_schema = _schema_for(func, 'response', version)
     if response_schema is None:
         return
-    validator = _Validator(response_schema, format_checker=format_checker)
-    for error in validator.iter_errors(body):
+    try:
+        _compiled(func, response_schema)(body)
+    except fastjsonschema.JsonSchemaValueException as error:
         if mode == 'error':
             raise fault.HTTPError(500, 'Response body invalid: %s'
                                   % error.message)
         LOG.warning('Response of %s does not match its schema: %s',
                     func.__qualname__, error.message)
-        return
