@@ -180,10 +180,10 @@ def _name_taken(session, name, exclude_id=None):
     reading them all is cheap.  Callers hold the names lock.
     """
     folded = name.casefold()
-    query = session.query(models.Aggregate.id, models.Aggregate.name)
+    table = models.Aggregate.__table__
+    rows = session.execute(sa.select(table.c.id, table.c.name)).all()
     return any(other_name.casefold() == folded
-               for other_id, other_name in query
-               if other_id != exclude_id)
+               for other_id, other_name in rows if other_id != exclude_id)
 
 
 @_retry_on_deadlock
