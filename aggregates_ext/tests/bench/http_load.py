@@ -37,8 +37,8 @@ import time
 
 import requests
 
-from aggregates_ext.tests.functional import precache_services as ps
-from aggregates_ext.tests.functional import services
+from aggregates_ext.tests.functional import databases
+from aggregates_ext.tests.functional import support
 
 HEADERS = {'X-Auth-Token': 'admin:admin',
            'X-OpenStack-Nova-API-Version': '2.81',
@@ -110,23 +110,24 @@ class Deployment:
         if self.args.database == 'sqlite':
             url = 'sqlite:///' + os.path.join(self.dir, 'api.sqlite')
         else:
-            make = {'mysql': services.mysql_url,
-                    'postgresql': services.postgresql_url}
+            make = {'mysql': databases.mysql_url,
+                    'postgresql': databases.postgresql_url}
             url, self.drop = make[self.args.database]()
         conf = os.path.join(self.dir, 'aggregates-ext.conf')
-        ps.write_conf(conf, {
+        support.write_conf(conf, {
             'DEFAULT': {'state_path': self.dir, 'transport_url': 'fake://',
                         'log_file': os.path.join(self.dir, 'api.log')},
             'api': {'auth_strategy': 'noauth2'},
             'database': {'connection': url},
         })
-        subprocess.run([ps._bin('aggregates-ext-manage'), '--config-file',
-                        conf, 'db', 'sync'], check=True, capture_output=True)
+        subprocess.run([support.bin_path('aggregates-ext-manage'),
+                        '--config-file', conf, 'db', 'sync'], check=True,
+                       capture_output=True)
         self.port = free_port()
         self.url = 'http://127.0.0.1:%d/v2.1' % self.port
         self.log = open(os.path.join(self.dir, 'gunicorn.log'), 'w')
         self.proc = subprocess.Popen([
-            ps._bin('gunicorn'), '-c', gunicorn_conf(),
+            support.bin_path('gunicorn'), '-c', gunicorn_conf(),
             '--bind', '127.0.0.1:%d' % self.port,
             '--env', 'AGGREGATES_EXT_CONFIG_FILE=%s' % conf,
             '--access-logfile', os.path.join(self.dir, 'access.log')],
