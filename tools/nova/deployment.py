@@ -37,7 +37,7 @@ Authentication (``auth``):
     ``authtoken`` was: ``X-Auth-Token: admin:admin`` is admin,
     ``demo:demo`` a member of project ``demo``.  No Keystone.
 ``keystone``
-    a real Keystone (``services.KeystoneFixture``, from the functional
+    a real Keystone (``keystone.KeystoneFixture``, from the functional
     tests' OpenStack venv; or the one passed as ``keystone``) with nova
     (``compute``) and glance (``image``) in its catalog; nova-api and
     Glance run the stock pipelines with real keystonemiddleware.  Users
@@ -88,8 +88,9 @@ if REPO_ROOT not in sys.path:
 import fixtures  # noqa: E402
 import requests  # noqa: E402
 
-from aggregates_ext.tests.functional import clients_deployment  # noqa: E402
-from aggregates_ext.tests.functional import services  # noqa: E402
+from aggregates_ext.tests.functional import databases  # noqa: E402
+from aggregates_ext.tests.functional import rabbit  # noqa: E402
+from aggregates_ext.tests.functional import support  # noqa: E402
 from tools.nova import novavenv  # noqa: E402
 from tools.nova import templates  # noqa: E402
 
@@ -131,7 +132,7 @@ def _timeout():
 
 
 def _tail(path, limit=4000):
-    return services._tail(path, limit)
+    return support.tail(path, limit)
 
 
 def child_env(venv, **extra):
@@ -412,7 +413,7 @@ class NovaDeployment(fixtures.Fixture):
 
     :param db: ``mysql`` (MariaDB) or ``postgresql``.
     :param auth: ``token`` or ``keystone``.
-    :param keystone: a started ``services.KeystoneFixture`` to use with
+    :param keystone: a started ``keystone.KeystoneFixture`` to use with
         ``auth='keystone'`` (default: one is started).
     :param computes: number of nova-compute services (``compute-1`` ...),
         or a list of virt drivers, one per compute (e.g.
@@ -493,8 +494,8 @@ class NovaDeployment(fixtures.Fixture):
                                         out=self.out or sys.stderr)
         except (novavenv.VenvError, OSError,
                 subprocess.SubprocessError) as e:
-            services.require_or_skip('the Nova venv could not be made: %s'
-                                     % e)
+            support.require_or_skip('the Nova venv could not be made: %s'
+                                    % e)
         self.python = os.path.join(self.venv, 'bin', 'python')
         self._t0 = time.monotonic()
         self.deadline = self._t0 + _timeout()
@@ -545,8 +546,8 @@ class NovaDeployment(fixtures.Fixture):
             os.makedirs(os.path.join(self.etc_dir, sub), exist_ok=True)
 
     def _databases(self):
-        make = {'mysql': services.mysql_url,
-                'postgresql': services.postgresql_url}[self.db]
+        make = {'mysql': databases.mysql_url,
+                'postgresql': databases.postgresql_url}[self.db]
         urls = {}
         for name in ('api', 'cell0', 'cell1'):
             url, drop = make()
@@ -563,12 +564,12 @@ class NovaDeployment(fixtures.Fixture):
             urllib.parse.urlsplit(u).path[1:] for u in urls.values())))
 
     def _broker(self):
-        vhost = self.useFixture(clients_deployment.RabbitVhost())
-        if not vhost.vhost:
-            services.require_or_skip(
+        vhost = self.useFixture(rabbit.RabbitVhost())
+        if not vhost.name:
+            support.require_or_skip(
                 'a RabbitMQ vhost of its own is needed (rabbitmqctl on a '
                 'local broker): Nova names its queues after topics only')
-        self.vhost = vhost.vhost
+        self.vhost = vhost.name
         self.transport_url = vhost.url
         self._step('rabbitmq vhost %s' % self.vhost)
 
@@ -1427,7 +1428,7 @@ def _up(args, out):
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
-    os.environ.setdefault(services.REQUIRE_ENV, '1')
+    os.environ.setdefault(support.REQUIRE_ENV, '1')
     deployment = deployment_from_args(args, out)
     with deployment:
         info = deployment.info()

@@ -55,7 +55,8 @@ if REPO_ROOT not in sys.path:
 
 from aggregates_ext.db import engines  # noqa: E402
 from aggregates_ext.db import precache as precache_db  # noqa: E402
-from aggregates_ext.tests.functional import services  # noqa: E402
+from aggregates_ext.tests.functional import databases  # noqa: E402
+from aggregates_ext.tests.functional import support  # noqa: E402
 from tools.nova import crosscheck  # noqa: E402
 from tools.nova import deployment as nova  # noqa: E402
 from tools.nova import ours as nova_ours  # noqa: E402
@@ -194,7 +195,7 @@ def main(argv=None):
     parser.add_argument('--keep', action='store_true',
                         help='keep the work dir (configs, logs)')
     args, tempest_args = parser.parse_known_args(argv)
-    os.environ.setdefault(services.REQUIRE_ENV, '1')
+    os.environ.setdefault(support.REQUIRE_ENV, '1')
     workdir = args.workdir or tempfile.mkdtemp(prefix='aggext-tempest-nova-')
     os.makedirs(workdir, exist_ok=True)
     ours = not args.stock
@@ -205,7 +206,7 @@ def main(argv=None):
     rc, output, checks_ok = 1, '', True
     # Ours: made before Nova and dropped after it, when our conductor and
     # filter no longer hold connections.
-    database = services.ThrowawayDatabase(args.db) if ours else None
+    database = databases.ThrowawayDatabase(args.db) if ours else None
     try:
         if database is not None:
             database.setUp()

@@ -30,7 +30,8 @@ import shutil
 import subprocess
 import urllib.parse
 
-from aggregates_ext.tests.functional import services
+from aggregates_ext.tests.functional import keystone
+from aggregates_ext.tests.functional import openstack
 
 
 def enabled():
@@ -128,8 +129,8 @@ def load(url, path):
 
 # -- Keystone (its fixture, with the bootstrapped database kept) --------------
 
-class CachedKeystoneFixture(services.KeystoneFixture):
-    """``services.KeystoneFixture``, bootstrapped once per Keystone venv.
+class CachedKeystoneFixture(keystone.KeystoneFixture):
+    """``keystone.KeystoneFixture``, bootstrapped once per Keystone venv.
 
     The fixture bootstraps a template once per process (db_sync and
     bootstrap: 10-40 s here); this keeps that template between runs.
@@ -141,7 +142,7 @@ class CachedKeystoneFixture(services.KeystoneFixture):
     def _build_template(self, path):
         if not enabled():
             return super()._build_template(path)
-        cache = os.path.join(services._functional_dir(), 'templates',
+        cache = os.path.join(openstack.functional_dir(), 'templates',
                              'keystone-%s' % stamp(self.venv, self.MARKER))
         if not os.path.isdir(cache):
             tmp = '%s.%d.tmp' % (cache, os.getpid())

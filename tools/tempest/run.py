@@ -50,8 +50,10 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
 
-from aggregates_ext.tests.functional import clients_deployment  # noqa: E402
-from aggregates_ext.tests.functional import services  # noqa: E402
+from aggregates_ext.tests.functional import deployment  # noqa: E402
+from aggregates_ext.tests.functional import glance  # noqa: E402
+from aggregates_ext.tests.functional import keystone  # noqa: E402
+from aggregates_ext.tests.functional import support  # noqa: E402
 
 # What runs: Tempest's own aggregate API tests (the admin ones live under
 # serial_tests in current Tempest) and every test of our plugin.
@@ -129,7 +131,7 @@ def summarize(output):
 
 def run_tempest(workdir, config_file, extra_args):
     shutil.rmtree(os.path.join(workdir, 'tempest_lock'), ignore_errors=True)
-    tempest = clients_deployment.bin_path('tempest')
+    tempest = support.bin_path('tempest')
     argv = [tempest, 'run', '--config-file', config_file, '--serial']
     argv += extra_args or ['--regex', TESTS, '--exclude-regex', EXCLUDE]
     log('$ %s' % ' '.join(argv))
@@ -159,7 +161,7 @@ def main(argv=None):
     # selection (--regex/--exclude-regex).
     args, tempest_args = parser.parse_known_args(argv)
     # A service that cannot be had is an error here, never a skip.
-    os.environ.setdefault(services.REQUIRE_ENV, '1')
+    os.environ.setdefault(support.REQUIRE_ENV, '1')
     workdir = args.workdir or tempfile.mkdtemp(prefix='aggext-tempest-')
     os.makedirs(workdir, exist_ok=True)
     if args.keep:
@@ -168,24 +170,24 @@ def main(argv=None):
     rc, output = 1, ''
     try:
         with fixtures.Fixture() as env:
-            keystone = env.useFixture(services.KeystoneFixture())
-            log('keystone %s (%.1fs)' % (keystone.auth_url,
-                                         keystone.start_seconds))
-            glance = env.useFixture(services.GlanceFixture(keystone=keystone))
-            log('glance %s (%.1fs)' % (glance.url, glance.start_seconds))
-            deployment = env.useFixture(clients_deployment.Deployment(
-                'keystone', keystone=keystone, agents=args.agents,
+            ks = env.useFixture(keystone.KeystoneFixture())
+            log('keystone %s (%.1fs)' % (ks.auth_url, ks.start_seconds))
+            image_service = env.useFixture(glance.GlanceFixture(keystone=ks))
+            log('glance %s (%.1fs)' % (image_service.url,
+                                       image_service.start_seconds))
+            dep = env.useFixture(deployment.Deployment(
+                auth_strategy='keystone', keystone=ks, agents=args.agents,
                 base_dir=os.path.join(workdir, 'services')))
             log('aggregates-ext %s, agents %s, state in %s (%.1fs)' % (
-                deployment.endpoint, ', '.join(deployment.hosts),
-                deployment.dir, deployment.start_seconds))
-            reader = keystone.create_user('reader', project='demo',
-                                          roles=('reader',))
+                dep.endpoint, ', '.join(dep.hosts),
+                dep.dir, dep.start_seconds))
+            reader = ks.create_user('reader', project='demo',
+                                    roles=('reader',))
             accounts = [
                 {'username': c.username, 'password': c.password,
                  'project_name': c.project_name, 'roles': list(c.roles)}
-                for c in (keystone.admin, keystone.member, reader)]
-            config_file = write_config(workdir, keystone, deployment,
+                for c in (ks.admin, ks.member, reader)]
+            config_file = write_config(workdir, ks, dep,
                                        accounts)
             log('services up in %.1fs; tempest.conf: %s' % (
                 time.monotonic() - started, config_file))

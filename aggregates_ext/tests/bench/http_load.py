@@ -37,8 +37,9 @@ import time
 
 import requests
 
-from aggregates_ext.tests.functional import precache_services as ps
-from aggregates_ext.tests.functional import services
+from aggregates_ext.tests.functional import databases
+from aggregates_ext.tests.functional import processes
+from aggregates_ext.tests.functional import support
 
 HEADERS = {'X-Auth-Token': 'admin:admin',
            'X-OpenStack-Nova-API-Version': '2.81',
@@ -97,8 +98,12 @@ def parse_wrk(text):
     return found
 
 
-class Deployment:
-    """A database, its schema, and gunicorn serving the API on it."""
+class GunicornAPI:
+    """A database, its schema, and gunicorn serving the API on it.
+
+    Not a :class:`deployment.Deployment`: the API under gunicorn with the
+    shipped configuration, on ``fake://``, alone, as the load test needs.
+    """
 
     def __init__(self, args, workdir):
         self.args = args
@@ -110,32 +115,32 @@ class Deployment:
         if self.args.database == 'sqlite':
             url = 'sqlite:///' + os.path.join(self.dir, 'api.sqlite')
         else:
-            make = {'mysql': services.mysql_url,
-                    'postgresql': services.postgresql_url}
+            make = {'mysql': databases.mysql_url,
+                    'postgresql': databases.postgresql_url}
             url, self.drop = make[self.args.database]()
         conf = os.path.join(self.dir, 'aggregates-ext.conf')
-        ps.write_conf(conf, {
+        support.write_conf(conf, {
             'DEFAULT': {'state_path': self.dir, 'transport_url': 'fake://',
                         'log_file': os.path.join(self.dir, 'api.log')},
             'api': {'auth_strategy': 'noauth2'},
             'database': {'connection': url},
         })
-        subprocess.run([ps._bin('aggregates-ext-manage'), '--config-file',
-                        conf, 'db', 'sync'], check=True, capture_output=True)
+        subprocess.run([support.bin_path('aggregates-ext-manage'),
+                        '--config-file', conf, 'db', 'sync'], check=True,
+                       capture_output=True)
         self.port = free_port()
         self.url = 'http://127.0.0.1:%d/v2.1' % self.port
-        self.log = open(os.path.join(self.dir, 'gunicorn.log'), 'w')
-        self.proc = subprocess.Popen([
-            ps._bin('gunicorn'), '-c', gunicorn_conf(),
+        self.proc = processes.Process('gunicorn', [
+            support.bin_path('gunicorn'), '-c', gunicorn_conf(),
             '--bind', '127.0.0.1:%d' % self.port,
             '--env', 'AGGREGATES_EXT_CONFIG_FILE=%s' % conf,
             '--access-logfile', os.path.join(self.dir, 'access.log')],
-            stdout=self.log, stderr=subprocess.STDOUT)
+            os.path.join(self.dir, 'gunicorn.log'), cwd=self.dir).start()
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
+            if not self.proc.alive():
                 raise RuntimeError('gunicorn exited %s; see %s' % (
-                    self.proc.returncode, self.log.name))
+                    self.proc.proc.returncode, self.proc.log))
             try:
                 if requests.get(self.url + '/os-aggregates', headers=HEADERS,
                                 timeout=5).status_code == 200:
@@ -146,13 +151,8 @@ class Deployment:
         raise RuntimeError('gunicorn did not answer in 120 s')
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            self.proc.stop(30)
         if self.drop is not None:
             self.drop()
             self.drop = None
@@ -184,7 +184,7 @@ def wrk(url, connections, duration, script=None):
 def run(args, workdir):
     if shutil.which('wrk') is None:
         raise RuntimeError('wrk is not installed: apt-get install -y wrk')
-    dep = Deployment(args, workdir).start()
+    dep = GunicornAPI(args, workdir).start()
     try:
         session = requests.Session()
         session.headers.update(HEADERS)

@@ -17,7 +17,7 @@
 Not a test suite: nothing here is collected by stestr (no ``test_``
 modules).  Needs what the functional tests need: the machine's RabbitMQ and
 PostgreSQL, and the OpenStack venv for Glance (see
-``aggregates_ext/tests/functional/services.py``), plus ``curl`` and
+``aggregates_ext/tests/functional/openstack.py``), plus ``curl`` and
 ``sha512sum``.
 
 Two measurements:
@@ -69,11 +69,15 @@ from aggregates_ext.db import precache as precache_db  # noqa: E402
 from aggregates_ext.image import glance as glance_image  # noqa: E402
 from aggregates_ext import precache  # noqa: E402
 from aggregates_ext import rpc  # noqa: E402
-from aggregates_ext.tests.functional import precache_services as ps  # noqa
-from aggregates_ext.tests.functional import services  # noqa: E402
+from aggregates_ext.tests.functional import databases  # noqa
+from aggregates_ext.tests.functional import deployment  # noqa
+from aggregates_ext.tests.functional import glance  # noqa
+from aggregates_ext.tests.functional import processes  # noqa
+from aggregates_ext.tests.functional import rabbit  # noqa
+from aggregates_ext.tests.functional import support  # noqa
 
 CONF = conf.CONF
-MiB = ps.MiB
+MiB = deployment.MiB
 TOKEN = 'admin:admin'
 _COMPLETED = re.compile(r'completed in ([0-9.]+) seconds.*\(request '
                         r'([0-9a-f-]{36})\)')
@@ -104,11 +108,11 @@ class Bench(object):
 
     def start(self):
         t = time.monotonic()
-        self.glance = self.stack.enter_context(ps.PrecacheGlance(
+        self.glance = self.stack.enter_context(glance.PrecacheGlance(
             tokenless='admin', threaded=True))
         self.database = self.stack.enter_context(
-            services.ThrowawayDatabase('postgresql'))
-        self.rabbit = self.stack.enter_context(ps.RabbitVhost())
+            databases.ThrowawayDatabase('postgresql'))
+        self.rabbit = self.stack.enter_context(rabbit.RabbitVhost())
         sections = {
             'DEFAULT': {
                 'transport_url': self.rabbit.url,
@@ -130,10 +134,10 @@ class Bench(object):
                 self.args.precache_concurrency)
         self.sections = sections
         self.conf_path = os.path.join(self.dir, 'bench.conf')
-        ps.write_conf(self.conf_path, sections)
-        subprocess.run([ps._bin('aggregates-ext-manage'), '--config-file',
-                        self.conf_path, 'db', 'sync'], check=True,
-                       capture_output=True)
+        support.write_conf(self.conf_path, sections)
+        subprocess.run([support.bin_path('aggregates-ext-manage'),
+                        '--config-file', self.conf_path, 'db', 'sync'],
+                       check=True, capture_output=True)
         # This process: the API side (PrecacheAPI) and the in-process agent.
         logging.register_options(CONF)
         CONF(['--config-file', self.conf_path], project='aggregates-ext')
@@ -143,20 +147,22 @@ class Bench(object):
         self.stack.callback(rpc.cleanup)
 
         conductor_conf = os.path.join(self.dir, 'conductor.conf')
-        ps.write_conf(conductor_conf, ps.merge(sections, {'DEFAULT': {
-            'host': 'conductor',
-            'log_file': os.path.join(self.dir, 'conductor.oslo.log')}}))
-        self.conductor = ps.ServiceProcess(
-            'conductor', 'aggregates-ext-conductor', conductor_conf, self.dir)
+        support.write_conf(conductor_conf, support.merge(sections, {
+            'DEFAULT': {'host': 'conductor', 'log_file': os.path.join(
+                self.dir, 'conductor.oslo.log')}}))
+        self.conductor = processes.Process(
+            'conductor', [support.bin_path('aggregates-ext-conductor'),
+                          '--config-file', conductor_conf],
+            os.path.join(self.dir, 'conductor.log'), cwd=self.dir)
         self.conductor.oslo_log = os.path.join(self.dir,
                                                'conductor.oslo.log')
         self.conductor.start()
         # Stopped before the broker's virtual host and the database go.
         self.stack.callback(self.conductor.stop)
         self.stack.callback(self.stop_agents)
-        ps.wait_for(lambda: os.path.exists(self.conductor.oslo_log) and
-                    'serving RPC' in open(self.conductor.oslo_log).read(),
-                    90, what='the conductor')
+        support.wait_for(
+            lambda: 'serving RPC' in self.conductor.oslo_log_text(), 90,
+            what='the conductor')
         say('setup (Glance, database, vhost, conductor): %.1f s'
             % (time.monotonic() - t))
 
@@ -168,13 +174,14 @@ class Bench(object):
             name = 'agents-%s-%d' % (hosts[0], n)
             log_file = os.path.join(self.dir, name + '.oslo.log')
             path = os.path.join(self.dir, name + '.conf')
-            ps.write_conf(path, ps.merge(self.sections, {'DEFAULT': {
-                'log_file': log_file}}))
-            proc = ps.ServiceProcess(
-                name, None, path, self.dir, argv=[
-                    sys.executable, '-m', 'aggregates_ext.tests.bench.agents',
-                    '--config-file', path, '--hosts', ','.join(group),
-                    '--instances-root', os.path.join(self.dir, 'hosts')])
+            support.write_conf(path, support.merge(self.sections, {
+                'DEFAULT': {'log_file': log_file}}))
+            proc = processes.Process(
+                name, [sys.executable, '-m',
+                       'aggregates_ext.tests.bench.agents', '--config-file',
+                       path, '--hosts', ','.join(group),
+                       '--instances-root', os.path.join(self.dir, 'hosts')],
+                os.path.join(self.dir, name + '.log'), cwd=self.dir)
             proc.oslo_log = log_file
             proc.start()
             procs.append(proc)
@@ -186,8 +193,8 @@ class Bench(object):
                 proc.check_alive()
             found = hosts_db.get_many(hosts)
             return len(found) == len(hosts)
-        ps.wait_for(registered, 300, interval=0.2,
-                    what='%d agents to register' % len(hosts))
+        support.wait_for(registered, 300, interval=0.2,
+                         what='%d agents to register' % len(hosts))
         return len(groups), time.monotonic() - t
 
     def stop_agents(self):
@@ -209,8 +216,8 @@ class Bench(object):
         def finished():
             r = precache_db.get_request(req.uuid)
             return r if r.finished_at else None
-        done = ps.wait_for(finished, timeout, interval=0.02,
-                           what='request %s' % req.uuid)
+        done = support.wait_for(finished, timeout, interval=0.02,
+                                what='request %s' % req.uuid)
         wall = time.monotonic() - t
         statuses = {}
         for result in done.results:

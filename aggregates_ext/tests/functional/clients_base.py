@@ -26,7 +26,7 @@ import subprocess
 import fixtures
 import testtools
 
-from aggregates_ext.tests.functional import clients_deployment
+from aggregates_ext.tests.functional import support
 
 
 class ClassFixturesTestCase(testtools.TestCase):
@@ -86,7 +86,7 @@ class CLIResult(object):
 
 def run_cli(script, args, env_extra=None, timeout=120):
     """Run a console script of this environment; return a CLIResult."""
-    argv = [clients_deployment.bin_path(script)] + list(args)
+    argv = [support.bin_path(script)] + list(args)
     env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
     env['PYTHONWARNINGS'] = 'ignore'
     env.update(env_extra or {})

@@ -34,9 +34,9 @@ import subprocess
 import sys
 import textwrap
 
-from aggregates_ext.tests.functional import services
+from aggregates_ext.tests.functional import support
 
-GUIDE_DIR = os.path.join(services.REPO_ROOT, 'doc', 'source', 'install')
+GUIDE_DIR = os.path.join(support.REPO_ROOT, 'doc', 'source', 'install')
 
 # The prompts of the guide's console blocks: a shell's (user, root) and
 # the database clients'.

@@ -29,9 +29,9 @@ See ``tools/nova/README.rst``.
 import os
 import sys
 
-from aggregates_ext.tests.functional import services
+from aggregates_ext.tests.functional import support
 
-REPO_ROOT = services.REPO_ROOT
+REPO_ROOT = support.REPO_ROOT
 
 if not os.path.exists(os.path.join(REPO_ROOT, 'tools', 'nova',
                                    'deployment.py')):

@@ -6,7 +6,7 @@ server the tests skip (or fail with AGGREGATES_EXT_REQUIRE_SERVICES=1).
 
 import sys
 
-from aggregates_ext.tests.functional import services
+from aggregates_ext.tests.functional import databases
 from aggregates_ext.tests.unit.api import base
 from aggregates_ext.tests.unit.api import test_actions
 from aggregates_ext.tests.unit.api import test_aggregates
@@ -27,7 +27,7 @@ _BACKENDS = {'MySQL': 'mysql', 'PostgreSQL': 'postgresql'}
 def _on_backend(backend):
     class OnBackend:
         def database_connection(self):
-            return self.useFixture(services.ThrowawayDatabase(backend)).url
+            return self.useFixture(databases.ThrowawayDatabase(backend)).url
     return OnBackend
 
 

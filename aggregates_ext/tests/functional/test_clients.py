@@ -46,8 +46,9 @@ import yaml
 
 from aggregates_ext.tests import fixtures as agg_fixtures
 from aggregates_ext.tests.functional import clients_base
-from aggregates_ext.tests.functional import clients_deployment
-from aggregates_ext.tests.functional import services
+from aggregates_ext.tests.functional import deployment
+from aggregates_ext.tests.functional import glance
+from aggregates_ext.tests.functional import keystone
 
 AGENTS = 3
 CLOUD = 'aggext'
@@ -79,7 +80,7 @@ class _ClientScenarios(object):
                                                 size=len(data))
         for host, path in paths.items():
             self.assertEqual(
-                clients_deployment.libvirt_cache_name(image['id']),
+                deployment.libvirt_cache_name(image['id']),
                 os.path.basename(path))
             with open(path, 'rb') as f:
                 self.assertEqual(data, f.read(), 'cache of %s' % host)
@@ -476,11 +477,11 @@ class TestClientsWithKeystone(_ClientScenarios,
 
     @classmethod
     def setUpClassFixtures(cls):
-        cls.keystone = cls.useClassFixture(services.KeystoneFixture())
+        cls.keystone = cls.useClassFixture(keystone.KeystoneFixture())
         cls.glance = cls.useClassFixture(
-            services.GlanceFixture(keystone=cls.keystone))
-        cls.deployment = cls.useClassFixture(clients_deployment.Deployment(
-            'keystone', keystone=cls.keystone, agents=AGENTS))
+            glance.GlanceFixture(keystone=cls.keystone))
+        cls.deployment = cls.useClassFixture(deployment.Deployment(
+            auth_strategy='keystone', keystone=cls.keystone, agents=AGENTS))
         tmp = cls.useClassFixture(fixtures.TempDir()).path
         cls.clouds_yaml = os.path.join(tmp, 'clouds.yaml')
 
@@ -515,11 +516,11 @@ class TestClientsWithoutKeystone(_ClientScenarios,
 
     @classmethod
     def setUpClassFixtures(cls):
-        cls.glance = cls.useClassFixture(services.GlanceFixture())
+        cls.glance = cls.useClassFixture(glance.GlanceFixture())
         cls.glance_proxy = cls.useClassFixture(
-            clients_deployment.GlanceAuthProxy(cls.glance))
-        cls.deployment = cls.useClassFixture(clients_deployment.Deployment(
-            'noauth2', image_url=cls.glance_proxy.url, agents=AGENTS))
+            glance.GlanceAuthProxy(cls.glance))
+        cls.deployment = cls.useClassFixture(deployment.Deployment(
+            image_url=cls.glance_proxy.url, agents=AGENTS))
         tmp = cls.useClassFixture(fixtures.TempDir()).path
         cls.clouds_yaml = os.path.join(tmp, 'clouds.yaml')
 

@@ -65,8 +65,8 @@ Steps not run, and why:
 
 What the deployment needs beyond the guide, from the cloud the guide
 assumes: Keystone with its admin (``OS_*`` variables) and Glance in the
-catalog (:class:`services.KeystoneFixture` and
-:class:`services.GlanceFixture`), and an image named ``cirros``.
+catalog (:class:`keystone.KeystoneFixture` and
+:class:`glance.GlanceFixture`), and an image named ``cirros``.
 """
 
 import configparser
@@ -83,10 +83,13 @@ import requests
 import testtools
 
 from aggregates_ext.tests import fixtures as agg_fixtures
-from aggregates_ext.tests.functional import clients_deployment
+from aggregates_ext.tests.functional import databases
+from aggregates_ext.tests.functional import glance
 from aggregates_ext.tests.functional import install_guide
-from aggregates_ext.tests.functional import precache_services as ps
-from aggregates_ext.tests.functional import services
+from aggregates_ext.tests.functional import keystone
+from aggregates_ext.tests.functional import processes
+from aggregates_ext.tests.functional import rabbit
+from aggregates_ext.tests.functional import support
 
 BIN_DIR = os.path.dirname(os.path.abspath(sys.executable))
 VENV = sys.prefix
@@ -106,9 +109,9 @@ class TestInstallGuide(testtools.TestCase):
             testtools.content.UTF8_TEXT,
             lambda: [''.join('%6.1f s  %s\n' % t
                              for t in self.timings).encode()]))
-        self.dir = self.useFixture(services._WorkDir('guide')).path
+        self.dir = self.useFixture(support.WorkDir('guide')).path
         self.suffix = uuid.uuid4().hex[:8]
-        self.port = services._free_port()
+        self.port = support.free_port()
         self.api_url = 'http://127.0.0.1:%d' % self.port
         self.agg_pass = 'agg-pass-%s' % uuid.uuid4().hex[:12]
         self.processes = {}
@@ -166,7 +169,7 @@ class TestInstallGuide(testtools.TestCase):
         return self.start_process(host, name, argv, env)
 
     def start_process(self, host, name, argv, env=None):
-        proc = clients_deployment.Process(
+        proc = processes.Process(
             name, argv, os.path.join(self.dir, '%s.log' % name),
             env=env or host.env, cwd=host.root)
         self.processes[name] = proc
@@ -180,8 +183,8 @@ class TestInstallGuide(testtools.TestCase):
             proc.check_alive()
             with open(proc.log, errors='replace') as f:
                 return text in f.read()
-        ps.wait_for(found, TIMEOUT, interval=0.5,
-                    what='%r in the log of %s' % (text, proc.name))
+        support.wait_for(found, TIMEOUT, interval=0.5,
+                         what='%r in the log of %s' % (text, proc.name))
 
     def wait_api(self, proc):
         def ready():
@@ -191,8 +194,8 @@ class TestInstallGuide(testtools.TestCase):
                                     timeout=10).status_code == 200
             except requests.RequestException:
                 return False
-        ps.wait_for(ready, TIMEOUT, interval=0.5,
-                    what='the API under %s' % proc.name)
+        support.wait_for(ready, TIMEOUT, interval=0.5,
+                         what='the API under %s' % proc.name)
 
     # -- the cloud the guide assumes -----------------------------------
 
@@ -207,11 +210,11 @@ class TestInstallGuide(testtools.TestCase):
                 'OS_IDENTITY_API_VERSION': '3'}
 
     def start_cloud(self):
-        self.keystone = self.useFixture(services.KeystoneFixture())
+        self.keystone = self.useFixture(keystone.KeystoneFixture())
         self.glance = self.useFixture(
-            services.GlanceFixture(keystone=self.keystone))
+            glance.GlanceFixture(keystone=self.keystone))
         # The fixture seeds the service user the guide creates.
-        self.keystone.delete_user(services.KeystoneFixture.SERVICE_USER)
+        self.keystone.delete_user(keystone.KeystoneFixture.SERVICE_USER)
         self.image_data = agg_fixtures.raw_image_data(IMAGE_SIZE)
         self.image = self.glance.create_image(self.image_data, name='cirros')
         self.tick('Keystone and Glance')
@@ -219,12 +222,12 @@ class TestInstallGuide(testtools.TestCase):
     # -- prerequisites.rst ---------------------------------------------
 
     def make_database(self):
-        pymysql, kw = services.mysql_admin()
+        pymysql, kw = databases.mysql_admin()
         try:
-            services.mysql_execute(kw, 'SELECT 1')
+            databases.mysql_execute(kw, 'SELECT 1')
         except pymysql.Error as e:
-            services.require_or_skip('MariaDB at %s:%s: %s'
-                                     % (kw['host'], kw['port'], e))
+            support.require_or_skip('MariaDB at %s:%s: %s'
+                                    % (kw['host'], kw['port'], e))
         self.db_name = 'aggext_guide_%s' % self.suffix
         self.db_pass = 'db-pass-%s' % uuid.uuid4().hex[:12]
         self.db_netloc = '%s:%d' % (kw['host'], kw['port'])
@@ -235,18 +238,18 @@ class TestInstallGuide(testtools.TestCase):
                                     'MariaDB [(none)]> CREATE DATABASE')
         commands = block.commands()
         self.assertEqual('mysql', commands[0].line, block.where)
-        self.addCleanup(services.mysql_execute, kw,
+        self.addCleanup(databases.mysql_execute, kw,
                         "DROP USER IF EXISTS '%s'@'%%'" % self.db_name)
-        self.addCleanup(services.mysql_drop_database, kw, self.db_name)
-        services.mysql_execute(kw, *[subs(c.line, c.where)
-                                     for c in commands[1:]])
+        self.addCleanup(databases.mysql_drop_database, kw, self.db_name)
+        databases.mysql_execute(kw, *[subs(c.line, c.where)
+                                      for c in commands[1:]])
 
     def make_vhost(self):
         ctl = shutil.which('rabbitmqctl')
         if ctl is None:
-            services.require_or_skip('rabbitmqctl is not installed')
+            support.require_or_skip('rabbitmqctl is not installed')
         self.rabbit_netloc = urllib.parse.urlsplit(
-            services.rabbit_url()).netloc.rpartition('@')[2]
+            rabbit.rabbit_url()).netloc.rpartition('@')[2]
         self.rabbit_name = 'aggext-guide-%s' % self.suffix
         self.rabbit_pass = 'rabbit-pass-%s' % uuid.uuid4().hex[:12]
         self.vhost_subs = install_guide.Substitutions([
@@ -270,7 +273,7 @@ class TestInstallGuide(testtools.TestCase):
     def stage_package_files(self):
         """<venv>/etc/aggregates-ext as ``pip install`` would fill it."""
         setup = configparser.ConfigParser()
-        setup.read(os.path.join(services.REPO_ROOT, 'setup.cfg'))
+        setup.read(os.path.join(support.REPO_ROOT, 'setup.cfg'))
         lines = setup['files']['data_files'].split('\n')
         target = None
         for line in filter(None, (x.strip() for x in lines)):
@@ -279,7 +282,7 @@ class TestInstallGuide(testtools.TestCase):
                                       line[:-1].strip())
                 os.makedirs(target)
             else:
-                shutil.copy(os.path.join(services.REPO_ROOT, line), target)
+                shutil.copy(os.path.join(support.REPO_ROOT, line), target)
 
     def install_controller(self, controller):
         install = install_guide.block('controller', 'console', 'useradd')
@@ -340,8 +343,9 @@ class TestInstallGuide(testtools.TestCase):
             self.assertEqual(200, r.status_code, r.text)
             states = {s['host']: s['state'] for s in r.json()['services']}
             return all(states.get(h) == 'up' for h in hosts)
-        ps.wait_for(up, TIMEOUT, interval=0.5,
-                    what='hosts %s in GET /os-services' % ', '.join(hosts))
+        support.wait_for(
+            up, TIMEOUT, interval=0.5,
+            what='hosts %s in GET /os-services' % ', '.join(hosts))
         self.tick('agents registered')
 
     # -- verify.rst ----------------------------------------------------
@@ -385,8 +389,8 @@ class TestInstallGuide(testtools.TestCase):
             body = json.loads(with_id.run(show).stdout)
             return body if body['status'] not in ('pending',
                                                   'running') else None
-        body = ps.wait_for(complete, TIMEOUT, interval=0.5,
-                           what='pre-cache request %s' % request_id)
+        body = support.wait_for(complete, TIMEOUT, interval=0.5,
+                                what='pre-cache request %s' % request_id)
         self.assertEqual('complete', body['status'], body)
         self.assertEqual(sorted(in_aggregate),
                          sorted(h['host'] for h in body['hosts']))
@@ -433,12 +437,12 @@ class TestInstallGuide(testtools.TestCase):
     # -- the tests -------------------------------------------------------
 
     def test_postgresql_database(self):
-        psycopg2, kw = services.postgresql_admin()
+        psycopg2, kw = databases.postgresql_admin()
         try:
-            services.postgresql_execute(kw, 'SELECT 1')
+            databases.postgresql_execute(kw, 'SELECT 1')
         except psycopg2.Error as e:
-            services.require_or_skip('PostgreSQL at %s:%s: %s'
-                                     % (kw['host'], kw['port'], e))
+            support.require_or_skip('PostgreSQL at %s:%s: %s'
+                                    % (kw['host'], kw['port'], e))
         name = 'aggext_guide_%s' % self.suffix
         password = 'db-pass-%s' % uuid.uuid4().hex[:12]
         block = install_guide.block('prerequisites', 'console',
@@ -448,11 +452,11 @@ class TestInstallGuide(testtools.TestCase):
         names = install_guide.Substitutions([
             ('aggregates_ext', name, 'a throwaway name'),
             ('AGG_DBPASS', password, 'the password')])
-        self.addCleanup(services.postgresql_execute, kw,
+        self.addCleanup(databases.postgresql_execute, kw,
                         'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name,
                         'DROP USER IF EXISTS "%s"' % name)
-        services.postgresql_execute(kw, *[names(c.line, c.where)
-                                          for c in commands[1:]])
+        databases.postgresql_execute(kw, *[names(c.line, c.where)
+                                           for c in commands[1:]])
         subs = install_guide.Substitutions([
             ('/opt/aggregates-ext/bin/', BIN_DIR + '/',
              'the package is installed in the test environment'),

@@ -21,8 +21,8 @@ deployment.  The API is registered as Keystone's ``compute`` endpoint.
 import requests
 
 from aggregates_ext.tests.functional import clients_base
-from aggregates_ext.tests.functional import clients_deployment
-from aggregates_ext.tests.functional import services
+from aggregates_ext.tests.functional import deployment
+from aggregates_ext.tests.functional import keystone
 
 TIMEOUT = 60
 
@@ -42,10 +42,11 @@ class TestKeystonePipeline(clients_base.ClassFixturesTestCase):
 
     @classmethod
     def setUpClassFixtures(cls):
-        cls.keystone = cls.useClassFixture(services.KeystoneFixture())
+        cls.keystone = cls.useClassFixture(keystone.KeystoneFixture())
         # No agents: this is about authentication only.
-        cls.deployment = cls.useClassFixture(clients_deployment.Deployment(
-            'keystone', keystone=cls.keystone, agents=0, conductor=False))
+        cls.deployment = cls.useClassFixture(deployment.Deployment(
+            auth_strategy='keystone', keystone=cls.keystone, agents=0,
+            conductors=0))
         cls.reader = cls.keystone.create_user(
             'reader', project='demo', roles=('reader',))
 

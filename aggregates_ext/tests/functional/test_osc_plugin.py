@@ -24,7 +24,7 @@ import fixtures
 import testtools
 
 from aggregates_ext.tests.functional import clients_base
-from aggregates_ext.tests.functional import precache_services
+from aggregates_ext.tests.functional import support
 
 START_TIMEOUT = 120
 LIST_COLUMNS = ['ID', 'Status', 'Images', 'Hosts', 'Done', 'Failed',
@@ -36,7 +36,7 @@ class TestPrecacheCommands(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.state = self.useFixture(fixtures.TempDir()).path
-        self.openstack = precache_services._bin('openstack')
+        self.openstack = support.bin_path('openstack')
         self.start()
         self.env = {'OS_CLIENT_CONFIG_FILE': os.path.join(self.state,
                                                           'clouds.yaml'),
@@ -46,7 +46,7 @@ class TestPrecacheCommands(testtools.TestCase):
         out = open(os.path.join(self.state, 'all.out'), 'w+')
         self.addCleanup(out.close)
         proc = subprocess.Popen(
-            [precache_services._bin('aggregates-ext-all'), '--port', '0',
+            [support.bin_path('aggregates-ext-all'), '--port', '0',
              '--state-dir', self.state, '--demo-image-mb', '4'],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)

@@ -12,7 +12,7 @@
 
 """Image pre-caching across real processes, broker, database and Glance.
 
-Each test starts its own deployment (see ``precache_services``): the API,
+Each test starts its own deployment (see :mod:`deployment`): the API,
 the conductor and three compute agents from their console scripts, on a
 throwaway PostgreSQL database, a RabbitMQ virtual host of their own and a
 real Glance, then drives ``POST /os-aggregates/{id}/images`` (2.81) and
@@ -28,9 +28,11 @@ import time
 
 import testtools
 
-from aggregates_ext.tests.functional import precache_services as ps
+from aggregates_ext.tests.functional import deployment
+from aggregates_ext.tests.functional import glance
+from aggregates_ext.tests.functional import support
 
-MiB = ps.MiB
+MiB = deployment.MiB
 CACHED = 'cached'
 EXISTING = 'existing'
 ERROR = 'error'
@@ -46,16 +48,18 @@ class PrecacheMultiprocessTest(testtools.TestCase):
         requests without a token; by default it refuses them, as a real
         Glance does, so the caller's token must travel with the request.
         """
-        self.glance = self.useFixture(ps.PrecacheGlance(
+        self.glance = self.useFixture(glance.PrecacheGlance(
             tokenless=tokenless, threaded=True))
-        return self.useFixture(ps.Deployment(self.glance, **kwargs))
+        kwargs.setdefault('agents', 3)
+        return self.useFixture(deployment.Deployment(
+            glance=self.glance, database='postgresql', **kwargs))
 
     def make_image(self, size):
-        data = ps.random_image(size)
+        data = deployment.random_image(size)
         image = self.glance.create_image(data)
         self.assertEqual('active', image['status'])
         self.assertEqual('sha512', image['os_hash_algo'])
-        self.assertEqual(ps.sha512(data), image['os_hash_value'])
+        self.assertEqual(deployment.sha512(data), image['os_hash_value'])
         return image, data
 
     def assert_cached(self, dep, host, image, data):
@@ -65,7 +69,7 @@ class PrecacheMultiprocessTest(testtools.TestCase):
             cached = f.read()
         self.assertEqual(len(data), len(cached))
         self.assertTrue(cached == data, '%s: cached bytes differ' % host)
-        self.assertEqual(image['os_hash_value'], ps.sha512(cached))
+        self.assertEqual(image['os_hash_value'], deployment.sha512(cached))
         self.assertEqual([], dep.part_files(host))
 
     # -- the whole flow -------------------------------------------------------
@@ -77,7 +81,7 @@ class PrecacheMultiprocessTest(testtools.TestCase):
         dep.precache(agg, [image['id']])
         [req] = dep.wait_requests_finished(agg)
         self.assertEqual('complete', req.status)
-        results = ps.results_by_host(req)
+        results = deployment.results_by_host(req)
         self.assertEqual(sorted(dep.hosts), sorted(results))
         for host in dep.hosts:
             self.assertEqual(('done', {image['id']: CACHED}, None),
@@ -103,7 +107,7 @@ class PrecacheMultiprocessTest(testtools.TestCase):
         dep.precache(agg, [image['id']])
         [req] = dep.wait_requests_finished(agg)
         self.assertEqual('partial', req.status)
-        results = ps.results_by_host(req)
+        results = deployment.results_by_host(req)
         for host in dep.hosts:
             self.assertEqual(('done', {image['id']: ERROR}, None),
                              results[host])
@@ -124,19 +128,19 @@ class PrecacheMultiprocessTest(testtools.TestCase):
         agg = dep.create_aggregate(dep.hosts)
         dep.precache(agg, [image['id']])
         part = dep.cache_path(victim, image['id']) + '.part'
-        ps.wait_for(lambda: os.path.exists(part) and
-                    os.path.getsize(part) >= MiB, 60,
-                    what='the download on %s to be under way' % victim)
+        support.wait_for(lambda: os.path.exists(part) and
+                         os.path.getsize(part) >= MiB, 60,
+                         what='the download on %s to be under way' % victim)
         dep.agents[victim].kill()
         killed = time.monotonic()
         self.glance.set_throttle(0)
 
         def victim_result():
             [req] = dep.requests_of(agg)
-            result = ps.results_by_host(req).get(victim)
+            result = deployment.results_by_host(req).get(victim)
             # 'running' is recorded when the host is asked.
             return result if result and result[0] != 'running' else None
-        status, images, detail = ps.wait_for(
+        status, images, detail = support.wait_for(
             victim_result, 60, interval=0.1,
             what='a result for %s' % victim)
         elapsed = time.monotonic() - killed
@@ -150,7 +154,7 @@ class PrecacheMultiprocessTest(testtools.TestCase):
         self.assertLess(elapsed, 3 * dep.RPC_RESPONSE_TIMEOUT)
         [req] = dep.wait_requests_finished(agg)
         self.assertEqual('partial', req.status)
-        results = ps.results_by_host(req)
+        results = deployment.results_by_host(req)
         for host in set(dep.hosts) - {victim}:
             self.assertEqual(('done', {image['id']: CACHED}, None),
                              results[host])
@@ -169,7 +173,7 @@ class PrecacheMultiprocessTest(testtools.TestCase):
         retry = dep.wait_requests_finished(agg, count=2)[1]
         self.assertEqual('complete', retry.status)
         self.assertEqual(('done', {image['id']: CACHED}, None),
-                         ps.results_by_host(retry)[victim])
+                         deployment.results_by_host(retry)[victim])
         self.assert_cached(dep, victim, image, data)
 
     def test_agent_down_is_skipped(self):
@@ -183,7 +187,7 @@ class PrecacheMultiprocessTest(testtools.TestCase):
         dep.precache(agg, [image['id']])
         [req] = dep.wait_requests_finished(agg)
         self.assertEqual('partial', req.status)
-        results = ps.results_by_host(req)
+        results = deployment.results_by_host(req)
         self.assertEqual(('skipped', {image['id']: SKIPPED}, None),
                          results[down])
         self.assertEqual([], dep.base_files(down))
@@ -202,7 +206,7 @@ class PrecacheMultiprocessTest(testtools.TestCase):
         dep.precache(agg, [image['id']])
         [req] = dep.wait_requests_finished(agg)
         self.assertEqual('partial', req.status)
-        results = ps.results_by_host(req)
+        results = deployment.results_by_host(req)
         for host in dep.hosts:
             self.assertEqual(('done', {image['id']: ERROR}, None),
                              results[host])
@@ -224,8 +228,8 @@ class PrecacheMultiprocessTest(testtools.TestCase):
         agg = dep.create_aggregate(dep.hosts)
         dep.precache(agg, [image['id']])
         parts = [dep.cache_path(h, image['id']) + '.part' for h in dep.hosts]
-        ps.wait_for(lambda: all(os.path.exists(p) for p in parts), 60,
-                    what='the downloads to be under way')
+        support.wait_for(lambda: all(os.path.exists(p) for p in parts), 60,
+                         what='the downloads to be under way')
         before = dep.rabbit.connections()
         dep.rabbit.close_all_connections('aggregates-ext functional test')
         closed = time.monotonic()
@@ -235,7 +239,7 @@ class PrecacheMultiprocessTest(testtools.TestCase):
         [req] = dep.wait_requests_finished(
             agg, timeout=dep.LONG_RPC_TIMEOUT / 2)
         elapsed = time.monotonic() - closed
-        results = ps.results_by_host(req)
+        results = deployment.results_by_host(req)
         self.addDetail('results', testtools.content.text_content(
             '%.1f s after the close: %r' % (elapsed, results)))
         self.assertEqual(sorted(dep.hosts), sorted(results))
@@ -263,11 +267,12 @@ class PrecacheMultiprocessTest(testtools.TestCase):
         agg = dep.create_aggregate(dep.hosts)
         dep.precache(agg, [image['id']])
         parts = [dep.cache_path(h, image['id']) + '.part' for h in dep.hosts]
-        ps.wait_for(lambda: all(os.path.exists(p) for p in parts), 60,
-                    what='the downloads to be under way')
+        support.wait_for(lambda: all(os.path.exists(p) for p in parts), 60,
+                         what='the downloads to be under way')
         dep.precache(agg, [image['id']])
         first, second = dep.wait_requests_finished(agg, count=2)
-        r1, r2 = ps.results_by_host(first), ps.results_by_host(second)
+        r1 = deployment.results_by_host(first)
+        r2 = deployment.results_by_host(second)
         for host in dep.hosts:
             statuses = sorted([r1[host][1][image['id']],
                                r2[host][1][image['id']]])

@@ -13,7 +13,7 @@
 """Pre-cache requests that survive a conductor killed at any moment.
 
 The "Done when" of issue 10: two conductors and three agents as separate
-processes (``precache_services``) on RabbitMQ and PostgreSQL.  Round after
+processes (:mod:`deployment`) on RabbitMQ and PostgreSQL.  Round after
 round, a new image is pre-cached on the three hosts (Glance throttled, so
 the fan-out is under way for a few seconds) and one conductor is SIGKILLed
 at a random moment: the launcher's parent, its worker or its whole process
@@ -51,9 +51,10 @@ from testtools import content
 
 from aggregates_ext.db import precache as precache_db
 from aggregates_ext import precache_status as states
-from aggregates_ext.tests.functional import precache_services as ps
+from aggregates_ext.tests.functional import deployment
+from aggregates_ext.tests.functional import glance
 
-MiB = ps.MiB
+MiB = deployment.MiB
 KINDS = ('parent', 'worker', 'group')
 
 # Short leases, so that 20 rounds fit in a few minutes; the options'
@@ -100,14 +101,14 @@ class PrecacheTakeoverTest(testtools.TestCase):
         self.addDetail('seed', content.text_content(str(self.seed)))
         self.rounds = int(os.environ.get('AGGREGATES_EXT_TAKEOVER_ROUNDS',
                                          21))
-        self.glance = self.useFixture(ps.PrecacheGlance(threaded=True))
+        self.glance = self.useFixture(glance.PrecacheGlance(threaded=True))
         self.service_auth = os.environ.get(
             'AGGREGATES_EXT_TAKEOVER_GLANCE_AUTH') != 'token'
         glance_conf = {'glance': {'auth_type': 'admin_token',
                                   'endpoint': self.glance.url,
                                   'token': SERVICE_TOKEN}}
-        self.dep = self.useFixture(ps.Deployment(
-            self.glance, agents=3, conductors=2, backend='postgresql',
+        self.dep = self.useFixture(deployment.Deployment(
+            glance=self.glance, agents=3, conductors=2, database='postgresql',
             conf=glance_conf if self.service_auth else None,
             conductor_conf={
                 'conductor': {
@@ -151,7 +152,7 @@ class PrecacheTakeoverTest(testtools.TestCase):
     # -- one round ------------------------------------------------------------
 
     def _owner(self, req):
-        """The conductor (ServiceProcess) named in the request's lease."""
+        """The conductor (processes.Process) named in the request's lease."""
         if not req.conductor:
             return None
         return self.by_name.get(req.conductor.split(':', 1)[0])
@@ -163,7 +164,7 @@ class PrecacheTakeoverTest(testtools.TestCase):
                 self.serving[proc.name] = self.dep.restart_conductor(
                     proc, wait=False)
         for proc in self.dep.conductors:
-            self.dep.wait_log(proc, ps.CONDUCTOR_SERVING,
+            self.dep.wait_log(proc, deployment.CONDUCTOR_SERVING,
                               count=self.serving[proc.name])
         self.dep.wait_hosts_up(self.dep.hosts)
 
@@ -190,7 +191,7 @@ class PrecacheTakeoverTest(testtools.TestCase):
         delay = (self.rng.uniform(0, 0.3) if self.rng.random() < EARLY
                  else self.rng.uniform(0, 1.5 * download))
         self._ready()
-        image = self.glance.create_image(ps.random_image(size))
+        image = self.glance.create_image(deployment.random_image(size))
         image_id = image['id']
         posted = time.monotonic()
         location = self.dep.precache(agg, [image_id]).headers['Location']
@@ -267,7 +268,7 @@ class PrecacheTakeoverTest(testtools.TestCase):
                             % (late, self.takeover_bound(pending)))
         if req.status not in (states.COMPLETE, states.PARTIAL):
             problems.append('status %s' % req.status)
-        results = ps.results_by_host(req)
+        results = deployment.results_by_host(req)
         reasons = {(row.host, row.image_id): row.reason_code
                    for row in req.images}
         fig['hosts'] = {h: '%s/%s' % (r[0], ','.join(

@@ -21,7 +21,7 @@ requests at once (threads behind a barrier, each to another
   (the loser gets Nova's 400/404/409 and its message), never a 5xx;
 * the final database, read with SQLAlchemy: it must be the state that
   order leaves, and hold the invariants of
-  :meth:`race_harness.DatabaseState.violations` (no host in two zones,
+  :meth:`races.DatabaseState.violations` (no host in two zones,
   no names or metadata keys of one aggregate equal under
   ``str.casefold()``, no orphan rows);
 * the winner's response body against its request and the final state.
@@ -42,10 +42,11 @@ import time
 import testtools
 from testtools import content
 
-from aggregates_ext.tests.functional import race_harness as rh
+from aggregates_ext.tests.functional import deployment
+from aggregates_ext.tests.functional import races
 
-AZ = rh.AZ_KEY
-OK = rh.OK
+AZ = races.AZ_KEY
+OK = races.OK
 
 ADD_AZ = ('Cannot add host to aggregate %s. Reason: One or more hosts '
           'already in availability zone(s)')
@@ -76,16 +77,20 @@ class RaceScenarios(object):
         super().setUpClass()
         cls.started = time.monotonic()
         # Cleans up after itself when it fails (or skips).
-        cls.deployment = rh.RaceDeployment(cls.database)
+        # API processes on one database, nothing else: fake:// is never
+        # used (no conductor), it only spares a broker.
+        cls.deployment = deployment.Deployment(
+            apis=races.API_PROCESSES, conductors=0, agents=0,
+            transport_url='fake://', database=cls.database)
         cls.deployment.setUp()
-        rh.report('race %s: database and %d API processes ready in %.1f s'
-                  % (cls.label, len(cls.deployment.api_urls),
-                     time.monotonic() - cls.started))
-        cls.client = rh.RaceClient(cls.deployment.api_urls)
+        races.report('race %s: database and %d API processes ready in %.1f s'
+                     % (cls.label, len(cls.deployment.api_urls),
+                        time.monotonic() - cls.started))
+        cls.client = races.RaceClient(cls.deployment.api_urls)
         cls.deployment.addCleanup(cls.client.close)
         try:
             # Violations already in the database are not a round's doing.
-            cls.seen = rh.DatabaseState(cls.deployment.engine).violations()
+            cls.seen = races.DatabaseState(cls.deployment.engine).violations()
         except BaseException:
             cls.deployment.cleanUp()
             raise
@@ -93,21 +98,21 @@ class RaceScenarios(object):
     @classmethod
     def tearDownClass(cls):
         cls.deployment.cleanUp()
-        rh.report('race %s: %.1f s in all, from database creation to '
-                  'cleanup' % (cls.label, time.monotonic() - cls.started))
+        races.report('race %s: %.1f s in all, from database creation to '
+                     'cleanup' % (cls.label, time.monotonic() - cls.started))
         super().tearDownClass()
 
     def run_scenario(self, scenario, play):
         """``play(round)`` each round; fail at the end with all problems."""
-        tally = rh.Tally(self.label, scenario)
+        tally = races.Tally(self.label, scenario)
         log_sizes = self.deployment.log_sizes()
         started = time.monotonic()
-        for number in range(rh.rounds()):
-            rnd = rh.Round(self.deployment, self.client, number)
+        for number in range(races.rounds()):
+            rnd = races.Round(self.deployment, self.client, number)
             try:
-                self.deployment.check_alive()
+                self.deployment.check_apis()
                 play(rnd)
-            except rh.SetupFailed as e:
+            except races.SetupFailed as e:
                 rnd.problem('setup', str(e))
             current = rnd.state().violations()
             for kind, text in sorted(current - self.seen):
@@ -116,7 +121,7 @@ class RaceScenarios(object):
             tally.add(rnd)
         line = '%s seconds=%.1f' % (tally.line(),
                                     time.monotonic() - started)
-        rh.report(line)
+        races.report(line)
         errors = self.deployment.errors_since(log_sizes)
         if errors:
             self.addDetail('api-errors', content.text_content(
@@ -132,7 +137,7 @@ class RaceScenarios(object):
             h = rnd.host()
             a = rnd.create(rnd.name('a'), 'az1')
             b = rnd.create(rnd.name('b'), 'az2')
-            rs = rnd.race(rh.add_host(a, h), rh.add_host(b, h))
+            rs = rnd.race(races.add_host(a, h), races.add_host(b, h))
             won = rnd.match(rs, {'a': [OK, (409, ADD_AZ % b)],
                                  'b': [(409, ADD_AZ % a), OK]})
             if won:
@@ -149,10 +154,10 @@ class RaceScenarios(object):
         def play(rnd):
             h = rnd.host()
             a = rnd.create(rnd.name('a'))
-            rnd.setup(rh.add_host(a, h))
+            rnd.setup(races.add_host(a, h))
             b = rnd.create(rnd.name('b'), 'az-y')
-            rs = rnd.race(rh.set_metadata(a, {AZ: 'az-x'}),
-                          rh.add_host(b, h))
+            rs = rnd.race(races.set_metadata(a, {AZ: 'az-x'}),
+                          races.add_host(b, h))
             won = rnd.match(rs, {'set': [OK, (409, ADD_AZ % b)],
                                  'add': [(400, META_AZ % a), OK]})
             st = rnd.state()
@@ -179,7 +184,7 @@ class RaceScenarios(object):
     def _delete_vs_add_host(self, rnd, zone):
         h = rnd.host()
         a = rnd.create(rnd.name('a'), zone)
-        rs = rnd.race(rh.delete(a), rh.add_host(a, h))
+        rs = rnd.race(races.delete(a), races.add_host(a, h))
         won = rnd.match(rs, {'delete': [OK, (404, NOT_FOUND % a)],
                              'add': [(400, NOT_EMPTY % a), OK]})
         st = rnd.state()
@@ -212,8 +217,8 @@ class RaceScenarios(object):
         def play(rnd):
             h = rnd.host()
             a = rnd.create(rnd.name('a'))
-            rnd.setup(rh.add_host(a, h))
-            rs = rnd.race(rh.delete(a), rh.remove_host(a, h))
+            rnd.setup(races.add_host(a, h))
+            rs = rnd.race(races.delete(a), races.remove_host(a, h))
             won = rnd.match(rs, {'remove-delete': [OK, OK],
                                  'refused': [(400, NOT_EMPTY % a), OK]})
             st = rnd.state()
@@ -234,7 +239,7 @@ class RaceScenarios(object):
 
     def _delete_vs_change(self, rnd, change, shows):
         a = rnd.create(rnd.name('a'))
-        rs = rnd.race(rh.delete(a), change(a))
+        rs = rnd.race(races.delete(a), change(a))
         # The change after the delete finds nothing; before it, both win.
         won = rnd.match(rs, {'delete': [OK, (404, NOT_FOUND % a)],
                              'change-delete': [OK, OK]})
@@ -251,7 +256,7 @@ class RaceScenarios(object):
         """9. DELETE racing set_metadata of a new key."""
         self.run_scenario('delete_vs_set_metadata', lambda rnd: (
             self._delete_vs_change(
-                rnd, lambda a: rh.set_metadata(a, {'k': 'v'}),
+                rnd, lambda a: races.set_metadata(a, {'k': 'v'}),
                 lambda agg: agg.get('metadata', {}).get('k') == 'v')))
 
     def test_delete_vs_update(self):
@@ -260,11 +265,11 @@ class RaceScenarios(object):
             if rnd.number % 2 == 0:
                 new = rnd.name('renamed')
                 self._delete_vs_change(
-                    rnd, lambda a: rh.update(a, name=new),
+                    rnd, lambda a: races.update(a, name=new),
                     lambda agg: agg.get('name') == new)
             else:
                 self._delete_vs_change(
-                    rnd, lambda a: rh.update(a, availability_zone='az-u'),
+                    rnd, lambda a: races.update(a, availability_zone='az-u'),
                     lambda agg: agg.get('availability_zone') == 'az-u')
         self.run_scenario('delete_vs_update', play)
 
@@ -275,7 +280,7 @@ class RaceScenarios(object):
         def play(rnd):
             a = rnd.create(rnd.name('a'))
             values = ['v%d' % i for i in range(4)]
-            rs = rnd.race(*[rh.set_metadata(a, {'newkey': v})
+            rs = rnd.race(*[races.set_metadata(a, {'newkey': v})
                             for v in values])
             won = rnd.match(rs, {'all': [OK] * 4})
             md = rnd.state().metadata_of(a)
@@ -292,8 +297,8 @@ class RaceScenarios(object):
         """5. set_metadata of mkey and MKEY at once: one wins, one 400."""
         def play(rnd):
             a = rnd.create(rnd.name('a'))
-            rs = rnd.race(rh.set_metadata(a, {'mkey': 'lower'}),
-                          rh.set_metadata(a, {'MKEY': 'upper'}))
+            rs = rnd.race(races.set_metadata(a, {'mkey': 'lower'}),
+                          races.set_metadata(a, {'MKEY': 'upper'}))
             won = rnd.match(rs, {'mkey': [OK, (400, KEY_EXISTS % a)],
                                  'MKEY': [(400, KEY_EXISTS % a), OK]})
             md = rnd.state().metadata_of(a)
@@ -321,7 +326,7 @@ class RaceScenarios(object):
         """6. create x<round> and X<round> at once: one 200, one 409."""
         def play(rnd):
             x = rnd.name('x')
-            rs = rnd.race(rh.create(x), rh.create(x.upper()))
+            rs = rnd.race(races.create(x), races.create(x.upper()))
             won = rnd.match(rs, {
                 'x': [OK, (409, NAME_EXISTS % x.upper())],
                 'X': [(409, NAME_EXISTS % x), OK]})
@@ -340,8 +345,8 @@ class RaceScenarios(object):
             ids = [rnd.create(n) for n in names]
             y = rnd.name('y')
             new = [y, y.upper()]
-            rs = rnd.race(rh.update(ids[0], name=new[0]),
-                          rh.update(ids[1], name=new[1]))
+            rs = rnd.race(races.update(ids[0], name=new[0]),
+                          races.update(ids[1], name=new[1]))
             won = rnd.match(rs, {
                 0: [OK, (409, NAME_EXISTS % new[1])],
                 1: [(409, NAME_EXISTS % new[0]), OK]})
@@ -361,7 +366,7 @@ class RaceScenarios(object):
             old = rnd.name('p')
             p = rnd.create(old)
             z = rnd.name('z')
-            rs = rnd.race(rh.update(p, name=z), rh.create(z.upper()))
+            rs = rnd.race(races.update(p, name=z), races.create(z.upper()))
             won = rnd.match(rs, {
                 'rename': [OK, (409, NAME_EXISTS % z.upper())],
                 'create': [(409, NAME_EXISTS % z), OK]})
@@ -381,9 +386,9 @@ class RaceScenarios(object):
             base = rnd.name('cf')
             dotted = base + '-x\u0130'
             strasse = 'stra\u00dfe-' + rnd.tag
-            rs = rnd.sequence(rh.create(base + '-xi'), rh.create(dotted),
-                              rh.create(strasse),
-                              rh.create(strasse.upper()))
+            rs = rnd.sequence(races.create(base + '-xi'), races.create(dotted),
+                              races.create(strasse),
+                              races.create(strasse.upper()))
             ok = rnd.match(rs, {'casefold': [
                 OK, OK, OK, (409, NAME_EXISTS % strasse.upper())]})
             if ok:
@@ -400,13 +405,13 @@ class RaceScenarios(object):
             a = rnd.create(rnd.name('a'))
             member = rnd.number % 2 == 0
             if member:
-                rnd.setup(rh.add_host(a, h))
+                rnd.setup(races.add_host(a, h))
                 outcomes = {'remove-add': [OK, OK],
                             'add-remove': [(409, HOST_EXISTS % (a, h)), OK]}
             else:
                 outcomes = {'add-remove': [OK, OK],
                             'remove-add': [OK, (404, NO_SUCH_MEMBER % (h, a))]}
-            rs = rnd.race(rh.add_host(a, h), rh.remove_host(a, h))
+            rs = rnd.race(races.add_host(a, h), races.remove_host(a, h))
             order = rnd.match(rs, outcomes)
             if order:
                 expected = [h] if order == 'remove-add' else []

@@ -22,7 +22,11 @@ import sqlalchemy
 import testtools
 
 from aggregates_ext.tests import fixtures as agg_fixtures
-from aggregates_ext.tests.functional import services
+from aggregates_ext.tests.functional import databases
+from aggregates_ext.tests.functional import glance as glance_fixtures
+from aggregates_ext.tests.functional import keystone
+from aggregates_ext.tests.functional import rabbit
+from aggregates_ext.tests.functional import support
 
 
 def _pid_gone(pid):
@@ -35,32 +39,32 @@ def _pid_gone(pid):
 
 class TestSkipOrFail(testtools.TestCase):
 
-    class Unavailable(services._ServiceFixture):
+    class Unavailable(support.ServiceFixture):
         def _setUp(self):
-            services.require_or_skip('no such service')
+            support.require_or_skip('no such service')
 
     def test_skips_by_default(self):
-        self.useFixture(fixtures.EnvironmentVariable(services.REQUIRE_ENV))
-        self.assertRaises(unittest.SkipTest, services.require_or_skip, 'x')
+        self.useFixture(fixtures.EnvironmentVariable(support.REQUIRE_ENV))
+        self.assertRaises(unittest.SkipTest, support.require_or_skip, 'x')
         # A fixture's skip reaches the test as a plain skip.
         e = self.assertRaises(unittest.SkipTest, self.useFixture,
                               self.Unavailable())
         self.assertEqual('no such service', str(e))
 
     def test_fails_when_required(self):
-        self.useFixture(fixtures.EnvironmentVariable(services.REQUIRE_ENV,
+        self.useFixture(fixtures.EnvironmentVariable(support.REQUIRE_ENV,
                                                      '1'))
-        self.assertRaises(services.ServiceUnavailable,
-                          services.require_or_skip, 'x')
+        self.assertRaises(support.ServiceUnavailable,
+                          support.require_or_skip, 'x')
         e = self.assertRaises(fixtures.MultipleExceptions, self.useFixture,
                               self.Unavailable())
-        self.assertIsInstance(e.args[0][1], services.ServiceUnavailable)
+        self.assertIsInstance(e.args[0][1], support.ServiceUnavailable)
 
 
 class TestKeystone(testtools.TestCase):
 
     def test_tokens_and_catalog(self):
-        ks = self.useFixture(services.KeystoneFixture(
+        ks = self.useFixture(keystone.KeystoneFixture(
             image_url='http://127.0.0.1:1/image'))
         admin_token = ks.token('admin')
         member_token = ks.token(ks.member)
@@ -83,7 +87,7 @@ class TestKeystone(testtools.TestCase):
         roles = [r['name'] for r in member['roles']]
         self.assertIn('member', roles)
         self.assertNotIn('admin', roles)
-        service = validate(ks.token(services.KeystoneFixture.SERVICE_USER))
+        service = validate(ks.token(keystone.KeystoneFixture.SERVICE_USER))
         self.assertEqual('service', service['project']['name'])
         self.assertTrue({'admin', 'service'}.issubset(
             r['name'] for r in service['roles']))
@@ -131,7 +135,7 @@ class TestGlance(testtools.TestCase):
         # Runs after the fixture's cleanup: the server process is gone.
         pids = []
         self.addCleanup(lambda: self.assertTrue(all(map(_pid_gone, pids))))
-        glance = self.useFixture(services.GlanceFixture())
+        glance = self.useFixture(glance_fixtures.GlanceFixture())
         pids.append(glance.pid)
         image_id = '8f2d6a1e-5a43-4c0e-9d2b-1c7e0b4a9f11'
         # (Glance checks the data against disk_format: random bytes are raw)
@@ -146,8 +150,8 @@ class TestGlance(testtools.TestCase):
         self.assertEqual(401, r.status_code)
 
     def test_with_keystone(self):
-        ks = self.useFixture(services.KeystoneFixture())
-        glance = self.useFixture(services.GlanceFixture(keystone=ks))
+        ks = self.useFixture(keystone.KeystoneFixture())
+        glance = self.useFixture(glance_fixtures.GlanceFixture(keystone=ks))
         self.assertEqual(glance.url, ks.image_url)
         image = glance.create_image(self.data)
         self.assertEqual(ks.admin.project_id, image['owner'])
@@ -188,7 +192,7 @@ class TestDatabases(testtools.TestCase):
         return engine, name
 
     def test_mysql(self):
-        url, drop = services.mysql_url()
+        url, drop = databases.mysql_url()
         self.assertTrue(url.startswith('mysql+pymysql://root@127.0.0.1:3306/'))
         self.assertTrue(url.endswith('?charset=utf8mb4'))
         engine, name = self._exercise(url, drop)
@@ -198,7 +202,7 @@ class TestDatabases(testtools.TestCase):
             sqlalchemy.create_engine(url).connect()
 
     def test_postgresql(self):
-        url, drop = services.postgresql_url()
+        url, drop = databases.postgresql_url()
         self.assertTrue(url.startswith(
             'postgresql+psycopg2://postgres@127.0.0.1:5432/'))
         engine, name = self._exercise(url, drop)
@@ -208,9 +212,9 @@ class TestDatabases(testtools.TestCase):
             sqlalchemy.create_engine(url).connect()
 
     def test_each_call_is_a_new_database(self):
-        a, drop_a = services.mysql_url()
+        a, drop_a = databases.mysql_url()
         self.addCleanup(drop_a)
-        b, drop_b = services.mysql_url()
+        b, drop_b = databases.mysql_url()
         self.addCleanup(drop_b)
         self.assertNotEqual(a, b)
 
@@ -218,11 +222,11 @@ class TestDatabases(testtools.TestCase):
 class TestRabbit(testtools.TestCase):
 
     def test_reachable(self):
-        url = services.rabbit_url()
+        url = rabbit.rabbit_url()
         self.assertEqual('rabbit://guest:guest@127.0.0.1:5672/', url)
 
     def test_unreachable_skips(self):
-        self.useFixture(fixtures.EnvironmentVariable(services.REQUIRE_ENV))
+        self.useFixture(fixtures.EnvironmentVariable(support.REQUIRE_ENV))
         self.useFixture(fixtures.EnvironmentVariable(
             'AGGREGATES_EXT_RABBIT_URL', 'rabbit://guest:guest@127.0.0.1:1/'))
-        self.assertRaises(unittest.SkipTest, services.rabbit_url)
+        self.assertRaises(unittest.SkipTest, rabbit.rabbit_url)

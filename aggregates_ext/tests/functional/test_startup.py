@@ -13,8 +13,8 @@ import urllib.parse
 import fixtures
 import testtools
 
-from aggregates_ext.tests.functional import precache_services
-from aggregates_ext.tests.functional import services
+from aggregates_ext.tests.functional import rabbit
+from aggregates_ext.tests.functional import support
 
 TIMEOUT = 60
 
@@ -32,20 +32,20 @@ class TestStartupErrors(testtools.TestCase):
                             'transport_url': 'fake://'},
                 'api': {'auth_strategy': 'noauth2', 'bind_port': 0}}
         path = os.path.join(self.dir, 'service.conf')
-        precache_services.write_conf(
-            path, precache_services.merge(base, sections))
+        support.write_conf(
+            path, support.merge(base, sections))
         return path
 
     def run_script(self, name, conf):
         started = time.monotonic()
         result = subprocess.run(
-            [precache_services._bin(name), '--config-file', conf],
+            [support.bin_path(name), '--config-file', conf],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             timeout=TIMEOUT)
         return result, time.monotonic() - started
 
     def db_sync(self, conf):
-        subprocess.run([precache_services._bin('aggregates-ext-manage'),
+        subprocess.run([support.bin_path('aggregates-ext-manage'),
                         '--config-file', conf, 'db', 'sync'], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -63,7 +63,7 @@ class TestStartupErrors(testtools.TestCase):
         return lines[0]
 
     def broker_url(self, user=None, password=None, vhost=None):
-        url = urllib.parse.urlsplit(services.rabbit_url())
+        url = urllib.parse.urlsplit(rabbit.rabbit_url())
         netloc = '%s:%s@%s:%d' % (
             user or urllib.parse.unquote(url.username or 'guest'),
             password or urllib.parse.unquote(url.password or 'guest'),

@@ -12,9 +12,11 @@
 
 """What the race suite (``test_races``) stands on.
 
-* :class:`RaceDeployment`: N ``aggregates-ext-api`` processes (noauth2,
-  a free port each) sharing one database, no conductor, no agents, no
-  broker (the aggregate calls never use RPC).
+The processes are a :class:`deployment.Deployment` of N
+``aggregates-ext-api`` processes (noauth2, a free port each) sharing one
+database, no conductor, no agents, no broker (the aggregate calls never
+use RPC).
+
 * :class:`RaceClient`: one persistent HTTP session per client slot, slot
   ``i`` talking to API process ``i % N``; :meth:`RaceClient.race` sends
   its requests from threads released together by a
@@ -32,13 +34,10 @@ import threading
 import time
 import uuid
 
-from oslo_utils import timeutils
 import requests
 import sqlalchemy as sa
 
 from aggregates_ext.db import models
-from aggregates_ext.tests.functional import clients_deployment
-from aggregates_ext.tests.functional import services
 
 ROUNDS_ENV = 'AGGREGATES_EXT_RACE_ROUNDS'
 DEFAULT_ROUNDS = 15
@@ -46,118 +45,12 @@ API_PROCESSES = 2
 MICROVERSION = '2.81'
 TOKEN = 'admin:admin'
 TIMEOUT = 60
-COMPUTE_BINARY = 'aggregates-ext-compute'
 AZ_KEY = 'availability_zone'
 
 
 def rounds():
     """Rounds per scenario: ``AGGREGATES_EXT_RACE_ROUNDS`` or 15."""
     return max(1, int(os.environ.get(ROUNDS_ENV) or DEFAULT_ROUNDS))
-
-
-# -- the processes ------------------------------------------------------------
-
-class RaceDeployment(clients_deployment.Deployment):
-    """``processes`` API processes on one database, nothing else.
-
-    :param database: ``sqlite`` (a file in the deployment's temp dir),
-        ``mysql`` or ``postgresql`` (a throwaway database, dropped at
-        cleanup).
-
-    Attributes (besides :class:`clients_deployment.Deployment`'s):
-    ``api_urls`` (one ``http://127.0.0.1:PORT`` per process),
-    ``api_names``, ``engine`` (SQLAlchemy, for the test's own reads and
-    the host registry rows).
-    """
-
-    def __init__(self, database, processes=API_PROCESSES):
-        # fake:// is never used (no conductor): it only spares a broker.
-        super().__init__(agents=0, conductor=False, transport_url='fake://',
-                         database=database,
-                         extra_config={'DEFAULT': {'debug': 'False'}})
-        self.n_processes = processes
-
-    def _setUp(self):
-        super()._setUp()
-        self.api_names = ['api']
-        self.api_urls = [self.url]
-        try:
-            for index in range(1, self.n_processes):
-                name = 'api-%d' % index
-                port = services._free_port()
-                conf = os.path.join(self.dir, '%s.conf' % name)
-                with open(conf, 'w') as f:
-                    f.write('[api]\nbind_port = %d\n' % port)
-                self._start(name, 'aggregates-ext-api', self.config_file,
-                            conf)
-                self.api_names.append(name)
-                self.api_urls.append('http://127.0.0.1:%d' % port)
-            deadline = time.monotonic() + clients_deployment._timeout()
-            for name, url in zip(self.api_names, self.api_urls):
-                self._wait_url(name, url, deadline)
-        except (clients_deployment.StartError, OSError) as e:
-            services.require_or_skip('aggregates-ext could not be started: '
-                                     '%s' % e)
-        self.engine = sa.create_engine(self.db_url,
-                                       poolclass=sa.pool.NullPool)
-        self.addCleanup(self.engine.dispose)
-
-    def _wait_url(self, name, url, deadline):
-        last = None
-        while time.monotonic() < deadline:
-            self.processes[name].check_alive()
-            try:
-                r = requests.get(url + '/', timeout=10)
-                if r.status_code == 200:
-                    return
-                last = 'HTTP %d' % r.status_code
-            except requests.RequestException as e:
-                last = e
-            time.sleep(0.1)
-        raise clients_deployment.StartError(
-            '%s did not answer in time (last: %s):\n%s' % (
-                name, last, services._tail(self.log_path(name))))
-
-    def check_alive(self):
-        for name in self.api_names:
-            self.processes[name].check_alive()
-
-    def log_sizes(self):
-        """{API process name: its log's size}, to read what comes next."""
-        return {name: _size(self.log_path(name)) for name in self.api_names}
-
-    def errors_since(self, sizes):
-        """The first line of each API error logged since ``sizes``."""
-        lines = []
-        for name, offset in sizes.items():
-            with open(self.log_path(name), 'rb') as f:
-                f.seek(offset)
-                text = f.read().decode('utf-8', 'replace')
-            lines += ['%s: %s' % (name, line) for line in text.splitlines()
-                      if 'Unexpected error' in line]
-        return lines
-
-    def register_hosts(self, hosts):
-        """Rows in the host registry, as an agent's first heartbeat makes.
-
-        Written directly: add_host only asks the registry whether the host
-        exists, so no agent (and no broker) is needed.
-        """
-        now = timeutils.utcnow()
-        rows = [dict(uuid=str(uuid.uuid4()), host=host,
-                     binary=COMPUTE_BINARY, topic=COMPUTE_BINARY,
-                     disabled=False, forced_down=False, report_count=1,
-                     version=0, created_at=now, last_seen_up=now)
-                for host in hosts]
-        with self.engine.begin() as conn:
-            conn.execute(sa.insert(models.Service.__table__), rows)
-
-
-def _size(path):
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
 
 
 # -- the client ---------------------------------------------------------------
