@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make sure MariaDB (3306), PostgreSQL (5432) and RabbitMQ (5672) answer on
 # 127.0.0.1.  They are services of the CI machine; on a machine where one is
-# missing it is installed from Debian and started (root, no systemd).
+# missing it is installed from Debian and started (root, no systemd).  wrk,
+# which the benchmark needs, is installed from Debian when missing.
 set -uo pipefail
 
 up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -16,6 +17,8 @@ need_apt=()
 up 3306 || command -v mariadbd >/dev/null || need_apt+=(mariadb-server)
 up 5432 || command -v pg_ctlcluster >/dev/null || need_apt+=(postgresql)
 up 5672 || command -v rabbitmq-server >/dev/null || need_apt+=(rabbitmq-server)
+# The HTTP benchmark's load generator (tox -e bench).
+command -v wrk >/dev/null || need_apt+=(wrk)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_apt[@]}"
 fi
