@@ -120,6 +120,13 @@ def from_headers(headers, catalog_type=None):
     :raises InvalidVersionFormat: a malformed version string (400)
     :raises VersionNotSupported: a version outside our range (406)
     """
+    if hasattr(headers, 'get') and not isinstance(headers, dict):
+        # A request's headers (case-insensitive look-ups): only the two it
+        # reads, as microversion_parse folds every header of the request
+        # on each of up to three look-ups.
+        headers = {name: headers.get(name)
+                   for name in (STANDARD_HEADER, LEGACY_HEADER)
+                   if headers.get(name) is not None}
     text = microversion_parse.get_version(headers, service_type=SERVICE_TYPE)
     if not text and catalog_type and catalog_type.lower() != SERVICE_TYPE:
         text = microversion_parse.get_version(headers,
