@@ -14,7 +14,7 @@ from oslo_service import service
 
 from aggregates_ext.compute import manager as compute_manager
 from aggregates_ext.compute import rpcapi as compute_rpcapi
-from aggregates_ext.conductor import fanout
+from aggregates_ext.conductor import leases
 from aggregates_ext.conductor import manager as conductor_manager
 from aggregates_ext.conductor import rpcapi as conductor_rpcapi
 from aggregates_ext import conf
@@ -75,14 +75,14 @@ class ConductorService(RPCService):
         # Renews this conductor's leases and takes over the pre-cache
         # requests nobody works on (a dead conductor's, lost casts).
         self.tg.add_timer(CONF.conductor.precache_check_interval,
-                          fanout.LeaseKeeper(self.manager.fanout),
+                          leases.LeaseKeeper(self.manager.fanout),
                           initial_delay=0)
 
     def stop(self, graceful=False):
         # No new requests, no more renewals (the timer stops with the
         # thread group); then hand what is still running to the others.
         super().stop(graceful)
-        fanout.release_leases()
+        leases.release_leases()
 
 
 class ComputeService(RPCService):

@@ -5,11 +5,12 @@ A conductor works on a request only while it holds the request's lease
 final result yet, ``[image_cache] precache_concurrency`` hosts at a time
 across all its requests, hands each host's result to the ``Recorder``
 (``recorder.py``, batched writes) as it arrives, and finishes the request
-once all are written.  ``LeaseKeeper`` renews the leases this conductor
-holds and takes over requests nobody works on: those whose conductor died
-(lease expired) and pending ones whose cast was lost.  A host asked twice
-(once by a conductor that died) answers ``existing`` for what it finished,
-and waits for a download still running rather than starting another.
+once all are written.  ``leases.LeaseKeeper`` renews the leases this
+conductor holds and takes over requests nobody works on: those whose
+conductor died (lease expired) and pending ones whose cast was lost.  A
+host asked twice (once by a conductor that died) answers ``existing`` for
+what it finished, and waits for a download still running rather than
+starting another.
 
 Unlike Nova, every host ends with a recorded result: down hosts are
 ``skipped``, and a host whose call fails (timeout, vanished agent, broker
@@ -29,7 +30,6 @@ from oslo_log import log as logging
 from aggregates_ext.conductor import recorder
 from aggregates_ext.conductor import targets
 from aggregates_ext import conf
-from aggregates_ext import context as ctx_module
 from aggregates_ext.db import precache as precache_db
 from aggregates_ext import precache_status as states
 
@@ -58,6 +58,11 @@ def owner():
             _OWNER = '%s:%d:%s' % (CONF.host, os.getpid(),
                                    uuid.uuid4().hex[:8])
         return _OWNER
+
+
+def current_owner():
+    """This process's lease owner name, or None before it took a lease."""
+    return _OWNER
 
 
 def get_executor():
@@ -330,49 +335,3 @@ def _images(answer, image_ids):
         else:
             found[image_id] = (value, None, None)
     return found
-
-
-def release_leases():
-    """Give up this process's leases (a clean stop), logged."""
-    if _OWNER is None:
-        return
-    try:
-        released = precache_db.release(_OWNER)
-    except Exception as exc:
-        LOG.warning('Could not release the leases of %s; they expire in %d '
-                    'seconds: %s', _OWNER,
-                    CONF.conductor.precache_lease_seconds, exc)
-        return
-    if released:
-        LOG.info('Released %d pre-cache request(s) for another conductor '
-                 'to take over', released)
-
-
-class LeaseKeeper:
-    """Renews this conductor's leases and adopts requests nobody works on.
-
-    Run every ``[conductor] precache_check_interval`` seconds.  A request
-    whose conductor died is resumed within ``precache_lease_seconds`` plus
-    that interval; a pending one whose cast was lost, within
-    ``precache_pending_grace`` plus it.
-    """
-
-    def __init__(self, fanout):
-        self.fanout = fanout
-
-    def __call__(self):
-        try:
-            precache_db.renew(owner(), CONF.conductor.precache_lease_seconds)
-            for request_uuid in precache_db.adoptable(
-                    CONF.conductor.precache_pending_grace):
-                req = precache_db.get_request(request_uuid)
-                context = ctx_module.RequestContext(
-                    request_id=req.request_id, is_admin=True,
-                    roles=['admin'], overwrite=False)
-                if self.fanout.start(context, request_uuid):
-                    LOG.info('Taking over pre-cache request %s (status %s, '
-                             'conductor %s)', request_uuid, req.status,
-                             req.conductor or 'none')
-        except Exception as exc:
-            LOG.warning('Could not renew or adopt pre-cache requests: %s',
-                        exc)

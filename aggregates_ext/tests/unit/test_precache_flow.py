@@ -15,6 +15,7 @@ from sqlalchemy import event as sa_event
 
 from aggregates_ext import allinone
 from aggregates_ext.conductor import fanout
+from aggregates_ext.conductor import leases
 from aggregates_ext.db import aggregates as agg_db
 from aggregates_ext.db import engines
 from aggregates_ext.db import hosts as hosts_db
@@ -201,7 +202,7 @@ class TestConductorTakeover(PrecacheTestCase):
         precache_db.save_host_result(
             request.uuid, 'compute-0', 'done',
             {IMAGE_ID: ('existing', None, None)}, via='agent')
-        fanout.LeaseKeeper(self.conductor_fanout())()
+        leases.LeaseKeeper(self.conductor_fanout())()
         done = self.wait_for_request(agg['id'])
         self.assertEqual(request.uuid, done.uuid)
         self.assertEqual('complete', done.status)
@@ -221,7 +222,7 @@ class TestConductorTakeover(PrecacheTestCase):
         precache_db.save_host_result(request.uuid, 'compute-1', 'running',
                                      {}, via='agent')
         hosts_db.update('compute-1', forced_down=True)
-        fanout.LeaseKeeper(self.conductor_fanout())()
+        leases.LeaseKeeper(self.conductor_fanout())()
         done = self.wait_for_request(agg['id'])
         self.assertEqual('complete', done.status)
         self.assertEqual({'compute-0': ('done', {IMAGE_ID: 'cached'}),
@@ -236,7 +237,7 @@ class TestConductorTakeover(PrecacheTestCase):
         precache_db.save_host_result(request.uuid, 'compute-1', 'pending',
                                      {}, via='agent')
         hosts_db.update('compute-1', forced_down=True)
-        fanout.LeaseKeeper(self.conductor_fanout())()
+        leases.LeaseKeeper(self.conductor_fanout())()
         done = self.wait_for_request(agg['id'])
         self.assertEqual('complete', done.status)
         self.assertEqual({'compute-0': ('done', {IMAGE_ID: 'cached'}),
@@ -249,7 +250,7 @@ class TestConductorTakeover(PrecacheTestCase):
         agg = self.aggregate_with(self.cloud.agent_names[:1])
         self.orphan(agg['id'], 'pending')
         time.sleep(1.2)
-        fanout.LeaseKeeper(self.conductor_fanout())()
+        leases.LeaseKeeper(self.conductor_fanout())()
         self.assertEqual('complete',
                          self.wait_for_request(agg['id']).status)
 
@@ -259,7 +260,7 @@ class TestConductorTakeover(PrecacheTestCase):
             agg_db.get(agg['id']).snapshot(), [IMAGE_ID])
         self.assertTrue(precache_db.claim(request.uuid, 'alive:1:x', 60))
         self.assertFalse(precache_db.claim(request.uuid, 'other:2:y', 60))
-        fanout.LeaseKeeper(self.conductor_fanout())()
+        leases.LeaseKeeper(self.conductor_fanout())()
         time.sleep(0.3)
         self.assertEqual('alive:1:x',
                          precache_db.get_request(request.uuid).conductor)
