@@ -214,13 +214,11 @@ class TestConductorTakeover(PrecacheTestCase):
             cache_path(self.state, 'compute-0', IMAGE_ID)))
         self.assertTrue(done.conductor.startswith('testhost:'))
 
-    def test_host_asked_before_is_asked_again_though_down(self):
+    def assertAskedAgainThoughDown(self, recorded_status):
         agg = self.aggregate_with(self.cloud.agent_names)
         request = self.orphan(agg['id'], 'running', owner='dead:1:x')
-        # The dead conductor had asked compute-1, whose heartbeat went to
-        # the dead conductor: it looks down now.
-        precache_db.save_host_result(request.uuid, 'compute-1', 'running',
-                                     {}, via='agent')
+        precache_db.save_host_result(request.uuid, 'compute-1',
+                                     recorded_status, {}, via='agent')
         hosts_db.update('compute-1', forced_down=True)
         leases.LeaseKeeper(self.conductor_fanout())()
         done = self.wait_for_request(agg['id'])
@@ -229,20 +227,15 @@ class TestConductorTakeover(PrecacheTestCase):
                           'compute-1': ('done', {IMAGE_ID: 'cached'})},
                          self.results(done))
 
+    def test_host_asked_before_is_asked_again_though_down(self):
+        # The dead conductor had asked compute-1, whose heartbeat went to
+        # the dead conductor: it looks down now.
+        self.assertAskedAgainThoughDown('running')
+
     def test_host_chosen_before_is_asked_again_though_down(self):
-        agg = self.aggregate_with(self.cloud.agent_names)
-        request = self.orphan(agg['id'], 'running', owner='dead:1:x')
-        # The dead conductor had chosen compute-1's route, and may have
+        # The dead conductor had recorded compute-1's route, and may have
         # asked it before its "running" mark was written.
-        precache_db.save_host_result(request.uuid, 'compute-1', 'pending',
-                                     {}, via='agent')
-        hosts_db.update('compute-1', forced_down=True)
-        leases.LeaseKeeper(self.conductor_fanout())()
-        done = self.wait_for_request(agg['id'])
-        self.assertEqual('complete', done.status)
-        self.assertEqual({'compute-0': ('done', {IMAGE_ID: 'cached'}),
-                          'compute-1': ('done', {IMAGE_ID: 'cached'})},
-                         self.results(done))
+        self.assertAskedAgainThoughDown('pending')
 
     def test_lost_pending_cast_is_picked_up(self):
         self.config.conf.set_override('precache_pending_grace', 1,
