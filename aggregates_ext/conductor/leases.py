@@ -43,8 +43,9 @@ class LeaseKeeper:
     ``precache_pending_grace`` plus it.
     """
 
-    def __init__(self, fanout):
-        self.fanout = fanout
+    def __init__(self, runner):
+        #: the conductor's fanout.Fanout, which runs what is taken over
+        self.fanout = runner
 
     def __call__(self):
         try:
