@@ -14,18 +14,20 @@
 
 :class:`Process` runs one server (our console scripts, or Glance and
 Keystone under ``tools/functional/serve.py``) in a process group of its
-own, its output appended to a log file, and dies with the test process
-(``PR_SET_PDEATHSIG``).  Our services run under oslo.service's launcher
-(cotyledon): a parent that forks the worker doing the work, and forks a
-new one when it dies; :meth:`Process.kill`, :meth:`Process.kill_parent`
-and :meth:`Process.kill_worker` crash the group, the parent only or the
-worker only.
+own, its output appended to a log file, and, when started from the main
+thread, dies with the test process (``PR_SET_PDEATHSIG``).  Our services
+run under oslo.service's launcher (cotyledon): a parent that forks the
+worker doing the work, and forks a new one when it dies;
+:meth:`Process.kill`, :meth:`Process.kill_parent` and
+:meth:`Process.kill_worker` crash the group, the parent only or the worker
+only.
 """
 
 import ctypes
 import os
 import signal
 import subprocess
+import threading
 import time
 
 import requests
@@ -164,7 +166,13 @@ class Process(object):
             self.proc = subprocess.Popen(
                 self.argv, stdout=f, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, env=self.env, cwd=self.cwd,
-                start_new_session=True, preexec_fn=_pdeathsig)
+                start_new_session=True,
+                # The signal comes when the *thread* that started the child
+                # ends: a server started from a helper thread (Keystone in
+                # tools/nova, started beside the databases) would die with
+                # that thread.  Only the main thread's children get it.
+                preexec_fn=(_pdeathsig if threading.current_thread() is
+                            threading.main_thread() else None))
         self.starts += 1
         self._log_cache = None
         return self
