@@ -14,7 +14,10 @@ Each piece is made on first use and then lives as long as the process:
 * ``startup``: whether logging goes to a file, whether the embedded API
   (our filter inside nova-api) is set up.
 
-Nothing else of ours is kept between requests at module level.
+Nothing else of ours is kept between requests at module level, except
+what is computed once and never changes: the upsert statements of
+``db.precache`` and the compiled response schemas kept on each handler
+(``api.validation``).
 ``nova.azcache`` resets nova-api's own cache, not ours, and is not here.
 
 ``reset()`` forgets all of it, so that a test sees nothing an earlier test
