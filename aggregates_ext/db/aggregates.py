@@ -24,7 +24,6 @@ to Nova's.
 
 import contextlib
 
-from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
@@ -38,10 +37,6 @@ from aggregates_ext import exception
 
 AZ_KEY = 'availability_zone'
 NAMES_LOCK = 'aggregate-names'
-
-_retry_on_deadlock = oslo_db_api.wrap_db_retry(
-    max_retries=5, retry_interval=0.05, inc_retry_interval=True,
-    max_retry_interval=1, retry_on_deadlock=True)
 
 
 def _load(agg):
@@ -186,7 +181,7 @@ def _name_taken(session, name, exclude_id=None):
                for other_id, other_name in rows if other_id != exclude_id)
 
 
-@_retry_on_deadlock
+@engines.retry_on_deadlock
 def create(name, metadata=None, uuid=None):
     try:
         with _write(rename=True) as session:
@@ -205,7 +200,7 @@ def create(name, metadata=None, uuid=None):
     return agg
 
 
-@_retry_on_deadlock
+@engines.retry_on_deadlock
 def update(aggregate_id, name=None, set_metadata=None, check=None):
     """Rename and/or merge metadata in one transaction.
 
@@ -277,7 +272,7 @@ def _merge_metadata(session, agg, changes):
     session.flush()
 
 
-@_retry_on_deadlock
+@engines.retry_on_deadlock
 def delete(aggregate_id, check=None):
     """Delete an aggregate; returns its snapshot from before."""
     with _write(aggregate_id) as session:
@@ -290,7 +285,7 @@ def delete(aggregate_id, check=None):
     return before
 
 
-@_retry_on_deadlock
+@engines.retry_on_deadlock
 def add_host(aggregate_id, host, check=None):
     """Add ``host``; returns (snapshot before, aggregate)."""
     try:
@@ -315,7 +310,7 @@ def add_host(aggregate_id, host, check=None):
     return before, agg
 
 
-@_retry_on_deadlock
+@engines.retry_on_deadlock
 def remove_host(aggregate_id, host, check=None):
     """Remove ``host``; returns (snapshot before, aggregate)."""
     with _write(aggregate_id) as session:

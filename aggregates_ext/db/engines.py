@@ -17,11 +17,18 @@ import os
 import threading
 
 from oslo_concurrency import lockutils
+from oslo_db import api as oslo_db_api
 from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import engines as oslo_engines
 import sqlalchemy as sa
 
 _state = threading.local()
+
+# A transaction the engine chose as a deadlock victim is run again (MySQL,
+# PostgreSQL); the writers of every query module share the policy.
+retry_on_deadlock = oslo_db_api.wrap_db_retry(
+    max_retries=5, retry_interval=0.05, inc_retry_interval=True,
+    max_retry_interval=1, retry_on_deadlock=True)
 
 
 class _Database:

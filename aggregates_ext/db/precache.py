@@ -260,12 +260,7 @@ def save_host_result(request_uuid, host, status, images, detail=None,
                       [(host, status, images, detail, via)])
 
 
-_retry_on_deadlock = oslo_db_api.wrap_db_retry(
-    max_retries=5, retry_interval=0.05, inc_retry_interval=True,
-    max_retry_interval=1, retry_on_deadlock=True)
-
-
-@_retry_on_deadlock
+@engines.retry_on_deadlock
 def save_host_results(request_pk, results):
     """Hosts' results and their images' states, in one transaction.
 
