@@ -39,49 +39,127 @@ AZ_KEY = 'availability_zone'
 NAMES_LOCK = 'aggregate-names'
 
 
-def _load(agg):
-    """Load the collections while the session is open (views use them)."""
-    agg.hosts
-    agg.metadata_dict
+_AGGS = models.Aggregate.__table__
+_HOSTS = models.AggregateHost.__table__
+_META = models.AggregateMetadata.__table__
+_LOCKS = models.Lock.__table__
+
+# The statements are built once: building a select costs more than SQLite
+# takes to run it.
+_ROWS = sa.select(_AGGS.c.id, _AGGS.c.uuid, _AGGS.c.name, _AGGS.c.created_at,
+                  _AGGS.c.updated_at)
+_ALL_ROWS = _ROWS.order_by(_AGGS.c.id)
+_ONE_ROW = _ROWS.where(_AGGS.c.id == sa.bindparam('agg_id'))
+_LOCK_ROW = _ONE_ROW.with_for_update()
 
 
-def _query(session):
-    return session.query(models.Aggregate)
+def _members(one):
+    """Hosts and metadata in one statement: (kind, aggregate, id, key, value).
+
+    Hosts have kind 0 and no value.  Rows come in id order within a kind,
+    the order the API lists them in.
+    """
+    hosts = sa.select(sa.literal(0).label('kind'), _HOSTS.c.aggregate_id,
+                      _HOSTS.c.id, _HOSTS.c.host.label('key'),
+                      sa.cast(sa.null(), _META.c.value.type).label('value'))
+    meta = sa.select(sa.literal(1), _META.c.aggregate_id, _META.c.id,
+                     _META.c.key, _META.c.value)
+    if one:
+        hosts = hosts.where(_HOSTS.c.aggregate_id == sa.bindparam('agg_id'))
+        meta = meta.where(_META.c.aggregate_id == sa.bindparam('agg_id'))
+    union = sa.union_all(hosts, meta).subquery()
+    return sa.select(union).order_by(union.c.kind, union.c.id)
 
 
-def _get(session, aggregate_id):
-    agg = _query(session).filter(
-        models.Aggregate.id == aggregate_id).one_or_none()
-    if agg is None:
-        raise exception.AggregateNotFound(aggregate_id=aggregate_id)
-    return agg
+_ALL_MEMBERS = _members(one=False)
+_ONE_MEMBERS = _members(one=True)
+_NAMES = sa.select(_AGGS.c.name)
+_OTHER_NAMES = _NAMES.where(_AGGS.c.id != sa.bindparam('agg_id'))
+_NAMES_LOCK = sa.select(_LOCKS.c.name).where(
+    _LOCKS.c.name == NAMES_LOCK).with_for_update()
+_INSERT = _AGGS.insert()
+_RENAME = _AGGS.update().where(_AGGS.c.id == sa.bindparam('agg_id')).values(
+    name=sa.bindparam('new_name'), updated_at=sa.bindparam('now'))
+_DELETE = _AGGS.delete().where(_AGGS.c.id == sa.bindparam('agg_id'))
+_ADD_HOST = _HOSTS.insert()
+_REMOVE_HOST = _HOSTS.delete().where(_HOSTS.c.id == sa.bindparam('row_id'))
+_DELETE_HOSTS = _HOSTS.delete().where(
+    _HOSTS.c.aggregate_id == sa.bindparam('agg_id'))
+_ADD_METADATA = _META.insert()
+_SET_METADATA = _META.update().where(
+    _META.c.aggregate_id == sa.bindparam('agg_id'),
+    _META.c.key == sa.bindparam('meta_key')).values(
+    value=sa.bindparam('meta_value'))
+_DELETE_METADATA = _META.delete().where(
+    _META.c.aggregate_id == sa.bindparam('agg_id'))
 
 
-def _lock(session, aggregate_id):
+class Aggregate:
+    """An aggregate as read or written, without the ORM.
+
+    Reads and writes run Core statements on a bare connection; building
+    ORM objects cost more than the queries.  ``hosts`` and
+    ``metadata_dict`` are in the order the API lists them (row id).
+    """
+
+    def __init__(self, id, uuid, name, created_at, updated_at):
+        self.id, self.uuid, self.name = id, uuid, name
+        self.created_at, self.updated_at = created_at, updated_at
+        self.hosts = []
+        self.metadata_dict = {}
+        self._host_rows = {}
+
+    def snapshot(self):
+        """The aggregate as a plain dict, a copy (RPC, notifications)."""
+        return {'id': self.id, 'uuid': self.uuid, 'name': self.name,
+                'hosts': list(self.hosts),
+                'metadata': dict(self.metadata_dict)}
+
+
+def _build(conn, rows, members, params=None):
+    """Aggregates from their rows and their members, in id order."""
+    found = {row[0]: Aggregate(*row) for row in rows}
+    if not found:
+        return []
+    for kind, agg_id, row_id, key, value in conn.execute(members, params):
+        agg = found.get(agg_id)
+        if agg is None:
+            continue
+        if kind == 0:
+            agg.hosts.append(key)
+            agg._host_rows[key] = row_id
+        else:
+            agg.metadata_dict[key] = value
+    return list(found.values())
+
+
+def _read(aggregate_id=None):
+    """Aggregates (all, or the one) with hosts and metadata, in id order."""
+    with engines.aggregates_reader(connection=True) as conn:
+        if aggregate_id is None:
+            return _build(conn, conn.execute(_ALL_ROWS), _ALL_MEMBERS)
+        params = {'agg_id': aggregate_id}
+        return _build(conn, conn.execute(_ONE_ROW, params), _ONE_MEMBERS,
+                      params)
+
+
+def _lock(conn, aggregate_id):
     """The aggregate, its row locked until the transaction ends."""
-    agg = _query(session).filter(
-        models.Aggregate.id == aggregate_id).with_for_update().one_or_none()
-    if agg is None:
+    params = {'agg_id': aggregate_id}
+    found = _build(conn, conn.execute(_LOCK_ROW, params), _ONE_MEMBERS,
+                   params)
+    if not found:
         raise exception.AggregateNotFound(aggregate_id=aggregate_id)
-    return agg
+    return found[0]
 
 
-@contextlib.contextmanager
-def _names_locked():
-    """Hold the names lock (our database) while the block runs."""
-    with engines.writer() as session:
-        session.execute(sa.select(models.Lock.name).where(
-            models.Lock.name == NAMES_LOCK).with_for_update()).one()
-        yield
-
-
-def _lock_hosts(session, hosts):
+def _lock_hosts(conn, hosts):
     """Lock the rows that stand for ``hosts``; the names found, in order."""
     if not hosts:
         return []
     if engines.nova_mode():
-        return nova_db.lock_host_mappings(session, hosts)
-    rows = session.execute(sa.select(models.Service.host).where(
+        return nova_db.lock_host_mappings(conn, hosts)
+    rows = conn.execute(sa.select(models.Service.host).where(
         models.Service.host.in_(sorted(set(hosts))),
         models.Service.binary == host_registry.COMPUTE_BINARY).order_by(
         models.Service.host).with_for_update())
@@ -92,65 +170,23 @@ def _lock_hosts(session, hosts):
 def _write(aggregate_id=None, rename=False):
     """A write transaction on the aggregate tables; lost races are 404.
 
-    With ``rename``, the names lock is taken first.  In own-database mode
-    the names lock and the aggregate tables share one database, but the
-    lock is still taken in its own transaction, committed after the
-    aggregate's: the same code holds in both modes.
+    With ``rename``, the names lock is taken first: in the same
+    transaction when the aggregates are in our database, and in Nova mode
+    in a transaction of its own on ours, held until Nova's commits.
     """
+    separate_names_lock = rename and engines.nova_mode()
     with contextlib.ExitStack() as stack:
-        if rename:
-            stack.enter_context(_names_locked())
+        if separate_names_lock:
+            names = stack.enter_context(engines.writer(connection=True))
+            names.execute(_NAMES_LOCK).one()
         try:
-            with engines.aggregates_writer() as session:
-                yield session
+            with engines.aggregates_writer(connection=True) as conn:
+                if rename and not separate_names_lock:
+                    conn.execute(_NAMES_LOCK).one()
+                yield conn
         except db_exc.DBReferenceError:
             # Only reachable if a writer skipped the aggregate lock.
             raise exception.AggregateNotFound(aggregate_id=aggregate_id)
-
-
-class Aggregate:
-    """An aggregate as read: the model's attributes, without the ORM.
-
-    Reads (show, list, a pre-cache request's snapshot) build these from
-    three plain selects; building ORM objects cost more than the queries.
-    """
-
-    def __init__(self, row, hosts, metadata):
-        self.id, self.uuid, self.name = row.id, row.uuid, row.name
-        self.created_at, self.updated_at = row.created_at, row.updated_at
-        self.hosts = hosts
-        self.metadata_dict = metadata
-
-    snapshot = models.Aggregate.snapshot
-
-
-def _read(aggregate_id=None):
-    """Aggregates (all, or the one) with hosts and metadata, in id order."""
-    aggs = models.Aggregate.__table__
-    hosts = models.AggregateHost.__table__
-    meta = models.AggregateMetadata.__table__
-    queries = [
-        sa.select(aggs.c.id, aggs.c.uuid, aggs.c.name, aggs.c.created_at,
-                  aggs.c.updated_at).order_by(aggs.c.id),
-        sa.select(hosts.c.aggregate_id, hosts.c.host).order_by(hosts.c.id),
-        sa.select(meta.c.aggregate_id, meta.c.key,
-                  meta.c.value).order_by(meta.c.id)]
-    if aggregate_id is not None:
-        queries = [queries[0].where(aggs.c.id == aggregate_id),
-                   queries[1].where(hosts.c.aggregate_id == aggregate_id),
-                   queries[2].where(meta.c.aggregate_id == aggregate_id)]
-    with engines.aggregates_reader() as session:
-        rows = session.execute(queries[0]).all()
-        if not rows:
-            return []
-        found = {row.id: Aggregate(row, [], {}) for row in rows}
-        for agg_id, host in session.execute(queries[1]):
-            if agg_id in found:
-                found[agg_id].hosts.append(host)
-        for agg_id, key, value in session.execute(queries[2]):
-            if agg_id in found:
-                found[agg_id].metadata_dict[key] = value
-    return list(found.values())
 
 
 def get(aggregate_id):
@@ -162,11 +198,11 @@ def get(aggregate_id):
 
 
 def get_all():
-    """All aggregates with hosts and metadata in three queries in all."""
+    """All aggregates with hosts and metadata, in two queries in all."""
     return _read()
 
 
-def _name_taken(session, name, exclude_id=None):
+def _name_taken(conn, name, exclude_id=None):
     """Whether another aggregate has this name, ignoring case.
 
     Compared with Python's case folding so that the rule is the same on
@@ -174,27 +210,31 @@ def _name_taken(session, name, exclude_id=None):
     collations also ignore accents).  Aggregates are few, names are short:
     reading them all is cheap.  Callers hold the names lock.
     """
-    folded = name.casefold()
-    table = models.Aggregate.__table__
-    rows = session.execute(sa.select(table.c.id, table.c.name)).all()
-    return any(other_name.casefold() == folded
-               for other_id, other_name in rows if other_id != exclude_id)
+    if exclude_id is None:
+        names = conn.execute(_NAMES)
+    else:
+        names = conn.execute(_OTHER_NAMES, {'agg_id': exclude_id})
+    # Fetched at once and folded in C: row by row cost more than the read.
+    return name.casefold() in map(str.casefold, names.scalars().all())
 
 
 @engines.retry_on_deadlock
 def create(name, metadata=None, uuid=None):
+    metadata = dict(metadata or {})
     try:
-        with _write(rename=True) as session:
-            if _name_taken(session, name):
+        with _write(rename=True) as conn:
+            if _name_taken(conn, name):
                 raise exception.AggregateNameExists(aggregate_name=name)
-            agg = models.Aggregate(uuid=uuid or uuidutils.generate_uuid(),
-                                   name=name)
-            for key, value in (metadata or {}).items():
-                agg._metadata.append(
-                    models.AggregateMetadata(key=key, value=value))
-            session.add(agg)
-            session.flush()
-            _load(agg)
+            agg = Aggregate(None, uuid or uuidutils.generate_uuid(), name,
+                            timeutils.utcnow(), None)
+            agg.id = conn.execute(_INSERT, {
+                'uuid': agg.uuid, 'name': name,
+                'created_at': agg.created_at}).inserted_primary_key[0]
+            if metadata:
+                conn.execute(_ADD_METADATA, [
+                    {'aggregate_id': agg.id, 'key': key, 'value': value}
+                    for key, value in metadata.items()])
+            agg.metadata_dict = metadata
     except db_exc.DBDuplicateEntry:
         raise exception.AggregateNameExists(aggregate_name=name)
     return agg
@@ -204,29 +244,28 @@ def create(name, metadata=None, uuid=None):
 def update(aggregate_id, name=None, set_metadata=None, check=None):
     """Rename and/or merge metadata in one transaction.
 
-    ``check(session, aggregate)`` runs inside the transaction, with every
+    ``check(conn, aggregate)`` runs inside the transaction, with every
     lock taken, after the rename, so a rule it raises rolls the rename back
     too.
 
     :returns: (the aggregate as a snapshot before the change, the aggregate)
     """
     try:
-        with _write(aggregate_id, rename=name is not None) as session:
-            agg = _lock(session, aggregate_id)
+        with _write(aggregate_id, rename=name is not None) as conn:
+            agg = _lock(conn, aggregate_id)
             before = agg.snapshot()
             if name is not None:
-                if _name_taken(session, name, exclude_id=agg.id):
+                if _name_taken(conn, name, exclude_id=agg.id):
                     raise exception.AggregateNameExists(aggregate_name=name)
-                agg.name = name
-                agg.updated_at = timeutils.utcnow()
-                session.flush()
+                agg.name, agg.updated_at = name, timeutils.utcnow()
+                conn.execute(_RENAME, {'agg_id': agg.id, 'new_name': name,
+                                       'now': agg.updated_at})
             if set_metadata and AZ_KEY in set_metadata:
-                _lock_hosts(session, agg.hosts)
+                _lock_hosts(conn, agg.hosts)
             if check is not None:
-                check(session, agg)
+                check(conn, agg)
             if set_metadata:
-                _merge_metadata(session, agg, set_metadata)
-            session.flush()
+                _merge_metadata(conn, agg, set_metadata)
     except db_exc.DBDuplicateEntry as exc:
         columns = exc.columns or []
         if name is not None and 'key' not in columns:
@@ -238,50 +277,60 @@ def update(aggregate_id, name=None, set_metadata=None, check=None):
     return before, agg
 
 
-def _merge_metadata(session, agg, changes):
+def _merge_metadata(conn, agg, changes):
     """Upsert string values, delete None values, leave the rest.
 
     Keys are unique without regard to case, as on MySQL Nova, on every
     engine: a new key that differs only in case from a key that stays is
-    refused.  The caller holds the aggregate's lock.
+    refused.  The caller holds the aggregate's lock.  A value set to what
+    it already is is not written.
     """
-    existing = {m.key: m for m in agg._metadata}
-    for key, value in changes.items():
-        row = existing.get(key)
-        if value is None and row is not None:
-            agg._metadata.remove(row)
-            session.delete(row)
+    existing = agg.metadata_dict
+    removed = [key for key, value in changes.items()
+               if value is None and key in existing]
+    if removed:
+        conn.execute(_META.delete().where(
+            _META.c.aggregate_id == agg.id, _META.c.key.in_(removed)))
+        for key in removed:
             del existing[key]
-    session.flush()
     kept = {k.casefold(): k for k in existing}
+    changed, added = [], []
     for key, value in changes.items():
         if value is None:
             continue
-        row = existing.get(key)
-        if row is not None:
-            row.value = value
+        if key in existing:
+            if existing[key] != value:
+                changed.append({'agg_id': agg.id, 'meta_key': key,
+                                'meta_value': value})
+            existing[key] = value
             continue
         other = kept.get(key.casefold())
         if other is not None:
             raise exception.AggregateMetadataKeyExists(
                 aggregate_id=agg.id, key=other)
-        new = models.AggregateMetadata(key=key, value=value)
-        agg._metadata.append(new)
-        existing[key] = new
+        added.append({'aggregate_id': agg.id, 'key': key, 'value': value})
+        existing[key] = value
         kept[key.casefold()] = key
-    session.flush()
+    if changed:
+        conn.execute(_SET_METADATA, changed)
+    if added:
+        conn.execute(_ADD_METADATA, added)
 
 
 @engines.retry_on_deadlock
 def delete(aggregate_id, check=None):
     """Delete an aggregate; returns its snapshot from before."""
-    with _write(aggregate_id) as session:
-        agg = _lock(session, aggregate_id)
+    with _write(aggregate_id) as conn:
+        agg = _lock(conn, aggregate_id)
         before = agg.snapshot()
         if check is not None:
-            check(session, agg)
-        session.delete(agg)
-        session.flush()
+            check(conn, agg)
+        params = {'agg_id': agg.id}
+        if agg.metadata_dict:
+            conn.execute(_DELETE_METADATA, params)
+        if agg.hosts:
+            conn.execute(_DELETE_HOSTS, params)
+        conn.execute(_DELETE, params)
     return before
 
 
@@ -289,21 +338,21 @@ def delete(aggregate_id, check=None):
 def add_host(aggregate_id, host, check=None):
     """Add ``host``; returns (snapshot before, aggregate)."""
     try:
-        with _write(aggregate_id) as session:
-            agg = _lock(session, aggregate_id)
+        with _write(aggregate_id) as conn:
+            agg = _lock(conn, aggregate_id)
             before = agg.snapshot()
             if host in agg.hosts:
                 raise exception.AggregateHostExists(
                     aggregate_id=aggregate_id, host=host)
-            locked = _lock_hosts(session, [host])
+            locked = _lock_hosts(conn, [host])
             # Nova accepts a host it finds in a cell without a host
             # mapping, which then has no row to lock.
             if host not in locked and not engines.nova_mode():
                 raise exception.ComputeHostNotFound(host=host)
             if check is not None:
-                check(session, agg)
-            agg._hosts.append(models.AggregateHost(host=host))
-            session.flush()
+                check(conn, agg)
+            conn.execute(_ADD_HOST, {'aggregate_id': agg.id, 'host': host})
+            agg.hosts.append(host)
     except db_exc.DBDuplicateEntry:
         raise exception.AggregateHostExists(
             aggregate_id=aggregate_id, host=host)
@@ -313,24 +362,22 @@ def add_host(aggregate_id, host, check=None):
 @engines.retry_on_deadlock
 def remove_host(aggregate_id, host, check=None):
     """Remove ``host``; returns (snapshot before, aggregate)."""
-    with _write(aggregate_id) as session:
-        agg = _lock(session, aggregate_id)
+    with _write(aggregate_id) as conn:
+        agg = _lock(conn, aggregate_id)
         before = agg.snapshot()
         if check is not None:
-            check(session, agg)
-        for row in agg._hosts:
-            if row.host == host:
-                agg._hosts.remove(row)
-                session.delete(row)
-                break
-        else:
+            check(conn, agg)
+        row_id = agg._host_rows.pop(host, None)
+        if row_id is None:
             raise exception.AggregateHostNotFound(
                 aggregate_id=aggregate_id, host=host)
-        session.flush()
+        # By row: a case-insensitive collation would match other spellings.
+        conn.execute(_REMOVE_HOST, {'row_id': row_id})
+        agg.hosts.remove(host)
     return before, agg
 
 
-def zones_of_hosts(session, hosts, exclude_aggregate_id):
+def zones_of_hosts(conn, hosts, exclude_aggregate_id):
     """AZ names of the other aggregates holding any of ``hosts``.
 
     One entry per aggregate, in aggregate id order, so two aggregates with
@@ -338,17 +385,16 @@ def zones_of_hosts(session, hosts, exclude_aggregate_id):
     """
     if not hosts:
         return []
-    member_of = session.query(models.AggregateHost.aggregate_id).filter(
-        models.AggregateHost.host.in_(list(hosts)))
-    query = session.query(models.AggregateMetadata.value).filter(
-        models.AggregateMetadata.aggregate_id.in_(member_of),
-        models.AggregateMetadata.aggregate_id != exclude_aggregate_id,
-        models.AggregateMetadata.key == AZ_KEY)
-    return [row[0] for row in
-            query.order_by(models.AggregateMetadata.aggregate_id)]
+    member_of = sa.select(_HOSTS.c.aggregate_id).where(
+        _HOSTS.c.host.in_(list(hosts)))
+    query = sa.select(_META.c.value).where(
+        _META.c.aggregate_id.in_(member_of),
+        _META.c.aggregate_id != exclude_aggregate_id,
+        _META.c.key == AZ_KEY).order_by(_META.c.aggregate_id)
+    return [row[0] for row in conn.execute(query)]
 
 
 def zones_of_host(host):
     """The zones of the aggregates ``host`` is in (for the AZ-move rule)."""
-    with engines.aggregates_reader() as session:
-        return zones_of_hosts(session, [host], exclude_aggregate_id=None)
+    with engines.aggregates_reader(connection=True) as conn:
+        return zones_of_hosts(conn, [host], exclude_aggregate_id=None)

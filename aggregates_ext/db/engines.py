@@ -72,18 +72,20 @@ class _Database:
             pass
 
     @contextlib.contextmanager
-    def writer(self):
+    def writer(self, connection=False):
+        manager = self.context_manager.writer
         with self._writers_take_turns():
             # A context of its own per transaction: the enginefacade keeps
             # its state on the context, and a write to our database may run
             # inside one to Nova's.
-            with self.context_manager.writer.using(_Ctx()) as session:
+            with _mode(manager, connection).using(_Ctx()) as session:
                 yield session
 
     @contextlib.contextmanager
-    def reader(self):
+    def reader(self, connection=False):
+        manager = self.context_manager.reader
         with self._one_connection():
-            with self.context_manager.reader.using(_Ctx()) as session:
+            with _mode(manager, connection).using(_Ctx()) as session:
                 yield session
 
     @contextlib.contextmanager
@@ -117,6 +119,15 @@ class _Database:
                 yield
             finally:
                 _state.held = None
+
+
+def _mode(manager, connection):
+    """A Session, or with ``connection`` a bare Connection (Core only).
+
+    The aggregate queries are Core statements: a Connection runs them
+    without the Session's bookkeeping, which cost as much as the queries.
+    """
+    return manager.connection if connection else manager
 
 
 _own = _Database()
@@ -164,14 +175,14 @@ def get_engine():
     return _own.context_manager.writer.get_engine()
 
 
-def writer():
+def writer(connection=False):
     """A write transaction on this service's own database."""
-    return _own.writer()
+    return _own.writer(connection)
 
 
-def reader():
+def reader(connection=False):
     """A read transaction on this service's own database."""
-    return _own.reader()
+    return _own.reader(connection)
 
 
 def nova_mode():
@@ -179,13 +190,13 @@ def nova_mode():
     return _nova is not None
 
 
-def aggregates_writer():
+def aggregates_writer(connection=False):
     """A write transaction where the aggregate tables live."""
-    return (_nova or _own).writer()
+    return (_nova or _own).writer(connection)
 
 
-def aggregates_reader():
-    return (_nova or _own).reader()
+def aggregates_reader(connection=False):
+    return (_nova or _own).reader(connection)
 
 
 def nova_engine():
@@ -251,7 +262,9 @@ def _sqlite_file(engine):
         cursor.close()
 
     old = engine.pool
+    # No ping at checkout (oslo.db's pool_pre_ping): a file has no server
+    # that could have dropped the connection.
     engine.pool = sa.pool.QueuePool(
         old._creator, pool_size=SQLITE_POOL_SIZE, max_overflow=32,
-        dialect=engine.dialect, _dispatch=old.dispatch)
+        pre_ping=False, dialect=engine.dialect, _dispatch=old.dispatch)
     old.dispose()
