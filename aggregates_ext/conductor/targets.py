@@ -6,6 +6,7 @@ precache_via``.  A host with nobody up to ask is skipped.
 """
 
 from oslo_log import log as logging
+from oslo_utils import timeutils
 
 from aggregates_ext import conf
 from aggregates_ext.db import engines
@@ -24,8 +25,9 @@ NOVA_COMPUTE = 'nova-compute'
 def choose(hosts):
     """{host: AGENT, NOVA_COMPUTE or None (nobody up there)}."""
     via = CONF.nova.precache_via if engines.nova_mode() else AGENT
+    now = timeutils.utcnow()
     agents = {svc.host for svc in hosts_db.get_many(hosts)
-              if hosts_api.is_up(svc)}
+              if hosts_api.is_up(svc, now)}
     computes = set()
     if via != AGENT:
         if nova_rpc.enabled():

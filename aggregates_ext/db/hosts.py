@@ -7,6 +7,7 @@ here, and ``add_host`` accepts only hosts found here (in own-database mode).
 from oslo_db import exception as db_exc
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
+import sqlalchemy as sa
 
 from aggregates_ext.db import engines
 from aggregates_ext.db import models
@@ -34,12 +35,24 @@ def get_all(binary=None, host=None):
         return query.order_by(models.Service.id).all()
 
 
+_SERVICES = models.Service.__table__
+_LIVENESS = sa.select(
+    _SERVICES.c.host, _SERVICES.c.forced_down, _SERVICES.c.last_seen_up,
+    _SERVICES.c.updated_at, _SERVICES.c.created_at).where(
+    _SERVICES.c.host.in_(sa.bindparam('hosts', expanding=True)),
+    _SERVICES.c.binary == sa.bindparam('binary'))
+
+
 def get_many(hosts, binary=COMPUTE_BINARY):
-    """The registry rows of ``hosts`` (any order)."""
-    with engines.reader() as session:
-        return session.query(models.Service).filter(
-            models.Service.host.in_(list(hosts)),
-            models.Service.binary == binary).all()
+    """What tells whether ``hosts`` are up, as plain rows (any order).
+
+    Each row has ``host``, ``forced_down``, ``last_seen_up``,
+    ``updated_at`` and ``created_at``; read without the ORM, since a
+    fan-out reads every host of its aggregate.
+    """
+    with engines.reader(connection=True) as conn:
+        return conn.execute(_LIVENESS, {'hosts': list(hosts),
+                                        'binary': binary}).all()
 
 
 def report(host, binary, topic, version):
