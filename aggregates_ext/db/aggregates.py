@@ -73,8 +73,6 @@ def _members(one):
 
 _ALL_MEMBERS = _members(one=False)
 _ONE_MEMBERS = _members(one=True)
-_NAMES = sa.select(_AGGS.c.name)
-_OTHER_NAMES = _NAMES.where(_AGGS.c.id != sa.bindparam('agg_id'))
 _NAMES_LOCK = sa.select(_LOCKS.c.name).where(
     _LOCKS.c.name == NAMES_LOCK).with_for_update()
 _INSERT = _AGGS.insert()
@@ -202,20 +200,44 @@ def get_all():
     return _read()
 
 
+def _candidates_statement(dialect_name):
+    """Names that may equal ``:folded`` under case folding, for this engine.
+
+    A superset, checked in Python: ASCII names whose SQL lower() is
+    ``:folded`` (lower() folds ASCII alike everywhere), and every name with
+    a non-ASCII character (its bytes outnumber its characters in UTF-8, as
+    Nova's and our databases are), since those may fold to anything.
+    """
+    chars = (sa.func.length(_AGGS.c.name) if dialect_name == 'sqlite'
+             else sa.func.char_length(_AGGS.c.name))
+    octets = sa.func.length(sa.cast(_AGGS.c.name, sa.LargeBinary))
+    return sa.select(_AGGS.c.name).where(
+        _AGGS.c.id != sa.bindparam('agg_id'),
+        sa.or_(sa.func.lower(_AGGS.c.name) == sa.bindparam('folded'),
+               octets != chars))
+
+
+_CANDIDATES = {}
+
+
 def _name_taken(conn, name, exclude_id=None):
     """Whether another aggregate has this name, ignoring case.
 
     Compared with Python's case folding so that the rule is the same on
     every engine (SQLite's lower() only folds ASCII; MySQL's default
-    collations also ignore accents).  Aggregates are few, names are short:
-    reading them all is cheap.  Callers hold the names lock.
+    collations also ignore accents).  The database narrows the names down
+    (``_candidates_statement``), so the cost does not grow with the number
+    of aggregates.  Callers hold the names lock.
     """
-    if exclude_id is None:
-        names = conn.execute(_NAMES)
-    else:
-        names = conn.execute(_OTHER_NAMES, {'agg_id': exclude_id})
-    # Fetched at once and folded in C: row by row cost more than the read.
-    return name.casefold() in map(str.casefold, names.scalars().all())
+    dialect = conn.dialect.name
+    statement = _CANDIDATES.get(dialect)
+    if statement is None:
+        statement = _CANDIDATES[dialect] = _candidates_statement(dialect)
+    folded = name.casefold()
+    # Aggregate ids start at 1: 0 excludes nothing.
+    names = conn.execute(statement, {'agg_id': exclude_id or 0,
+                                     'folded': folded})
+    return folded in map(str.casefold, names.scalars().all())
 
 
 @engines.retry_on_deadlock

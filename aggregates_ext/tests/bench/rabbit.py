@@ -42,6 +42,7 @@ Two measurements:
 import argparse
 import contextlib
 import json
+import math
 import os
 import re
 import shutil
@@ -60,6 +61,7 @@ os.environ.setdefault('AGGREGATES_EXT_REQUIRE_SERVICES', '1')
 from oslo_log import log as logging  # noqa: E402
 
 from aggregates_ext.compute.image_cache import libvirt  # noqa: E402
+from aggregates_ext.compute import rpcapi as compute_rpcapi  # noqa: E402
 from aggregates_ext import conf  # noqa: E402
 from aggregates_ext import context as ctx_module  # noqa: E402
 from aggregates_ext.db import aggregates as agg_db  # noqa: E402
@@ -244,11 +246,37 @@ class Bench(object):
             os.urandom(self.args.fanout_image_mb * MiB))
         cold = self.precache(agg.id, image['id'])
         warm = self.precache(agg.id, image['id'])
+        rtt = self.round_trips(hosts, image['id'])
         row = dict(n=n, procs=procs, register=reg, cold=cold, warm=warm,
-                   aggregate=agg.id, hosts=hosts)
-        say('fan-out %d: cold %.2f s %s, warm %.2f s %s' % (
-            n, cold[0], cold[2], warm[0], warm[2]))
+                   aggregate=agg.id, hosts=hosts, rtt=rtt)
+        say('fan-out %d: cold %.2f s %s, warm %.2f s %s; one warm call '
+            '%.1f ms (median), slowest host %.1f ms' % (
+                n, cold[0], cold[2], warm[0], warm[2], rtt['median'] * 1e3,
+                rtt['slowest'] * 1e3))
         return row
+
+    def round_trips(self, hosts, image_id, calls=3):
+        """The RPC floor of a warm fan-out, measured on the same agents.
+
+        One ``cache_images`` call of the cached image to each host in
+        turn, ``calls`` rounds, from this process over the same broker:
+        the median call, and the slowest host's median.
+        """
+        api = compute_rpcapi.ComputeAPI()
+        context = admin_context()
+        per_host = {host: [] for host in hosts}
+        for _ in range(calls):
+            for host in hosts:
+                t = time.monotonic()
+                answer = api.cache_images(context, host, [image_id],
+                                          request_id='bench-rtt')
+                per_host[host].append(time.monotonic() - t)
+                if answer[image_id]['status'] != 'existing':
+                    raise RuntimeError('%s: %s' % (host, answer))
+        every = [t for times in per_host.values() for t in times]
+        return {'median': statistics.median(every),
+                'slowest': max(statistics.median(times)
+                               for times in per_host.values())}
 
     def throughput(self, one_host_aggregate, host):
         size = self.args.throughput_image_mb * MiB
@@ -291,10 +319,22 @@ class Bench(object):
             say('throughput run %d: curl %.2f s, agent %.2f s, agent over '
                 'RPC %.2f s' % (i + 1, times['curl'][-1], times['agent'][-1],
                                 times['rpc'][-1]))
+        # The agent process holds this one host and did nothing else.
+        times['agent_process_peak_rss_mib'] = _peak_rss_mib(
+            self.agent_procs[0].pid)
         return size, times
 
 
-def report(args, fanouts, size, times):
+def _peak_rss_mib(pid):
+    """A live process's peak resident set (VmHWM), MiB."""
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1]) / 1024.0
+    return float('nan')
+
+
+def report(args, fanouts, size, times, loadavg):
     base = fanouts[0]
     print()
     print('Fan-out of one pre-cache request over RabbitMQ (conductor '
@@ -316,6 +356,21 @@ def report(args, fanouts, size, times):
     print('  s = wall time from PrecacheAPI.create_request (Glance check, DB '
           'record, cast) until the request is finished in the DB; cond. s = '
           'the conductor\'s own "completed in".')
+    concurrency = args.precache_concurrency or CONF.image_cache.\
+        precache_concurrency
+    print()
+    print('Warm fan-out against its RPC floor: ceil(hosts / %d) x the median '
+          'warm call to one host, plus the slowest host\'s median call, '
+          'measured on the same agents after the fan-out' % concurrency)
+    print('%6s %9s %10s %9s %9s %8s' % ('hosts', 'call ms', 'slowest ms',
+                                        'floor ms', 'cond. ms', 'x floor'))
+    for row in fanouts:
+        rtt = row['rtt']
+        floor = (math.ceil(row['n'] / concurrency) * rtt['median'] +
+                 rtt['slowest'])
+        print('%6d %9.1f %10.1f %9.1f %9.1f %8.2f' % (
+            row['n'], rtt['median'] * 1e3, rtt['slowest'] * 1e3,
+            floor * 1e3, row['warm'][1] * 1e3, row['warm'][1] / floor))
     print()
     curl = statistics.median(times['curl'])
     print('Download of a %d MiB image from Glance, median of %d runs '
@@ -330,6 +385,11 @@ def report(args, fanouts, size, times):
               % (label, med, size / MiB / med, curl / med))
     print('  The agent also writes the image to disk and fsyncs it; curl '
           'discards it.')
+    print('  Peak RSS of the agent process that downloaded over RPC (it '
+          'holds that one host only): %.1f MiB'
+          % times['agent_process_peak_rss_mib'])
+    print('  load average 1/5/15 min: %s -> %s' % tuple(
+        '/'.join('%.2f' % x for x in avg) for avg in loadavg))
 
 
 def main(argv=None):
@@ -353,6 +413,7 @@ def main(argv=None):
         parser.error('--agents must include 1 (the baseline)')
     counts = [1] + [n for n in counts if n != 1]
     started = time.monotonic()
+    load_start = os.getloadavg()
     with contextlib.ExitStack() as stack:
         bench = Bench(args, stack)
         bench.start()
@@ -365,7 +426,7 @@ def main(argv=None):
                 size, times = bench.throughput(row['aggregate'],
                                                row['hosts'][0])
             bench.stop_agents()
-    report(args, fanouts, size, times)
+    report(args, fanouts, size, times, (load_start, os.getloadavg()))
     say('total %.0f s; work dir %s' % (time.monotonic() - started,
                                        bench.dir if args.keep else
                                        '(removed)'))

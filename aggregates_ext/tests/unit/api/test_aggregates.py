@@ -121,6 +121,28 @@ class TestCreate(base.APITestCase):
                         {'aggregate': {'name': 'äRGER'}})
         self.assertFault(resp, 409, 'Aggregate äRGER already exists.')
 
+    def test_create_names_that_fold_across_ascii_409(self):
+        # The database only narrows the names down; these pairs are equal
+        # under case folding although one side is ASCII and SQL's lower()
+        # does not make them equal: KELVIN SIGN, LONG S, sharp s, ligature.
+        pairs = [('\u212a-kelvin', 'k-KELVIN'), ('k-ascii', '\u212a-ASCII'),
+                 ('bo\u017f', 'BOS'), ('stra\u00dfe', 'STRASSE'),
+                 ('\ufb00-lig', 'FF-LIG')]
+        for first, second in pairs:
+            self.create(first)
+            resp = self.req('POST', '/os-aggregates',
+                            {'aggregate': {'name': second}})
+            self.assertFault(resp, 409,
+                             'Aggregate %s already exists.' % second)
+        # Renames go through the same rule, and may keep their own name.
+        other = self.create('other')
+        resp = self.req('PUT', '/os-aggregates/%s' % other['id'],
+                        {'aggregate': {'name': 'Bo\u017f'}})
+        self.assertFault(resp, 409, 'Aggregate Bo\u017f already exists.')
+        resp = self.req('PUT', '/os-aggregates/%s' % other['id'],
+                        {'aggregate': {'name': 'OTHER'}})
+        self.assertEqual(200, resp.status_int)
+
     def test_create_accented_name_is_another_name(self):
         self.create('Ärger')
         self.create('Arger')
