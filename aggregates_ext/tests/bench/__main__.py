@@ -17,7 +17,8 @@
 
 ``compare`` (the default) is the whole side-by-side run: the Nova peer's
 venv (built once, cached), Nova and ours interleaved in-process for each
-host count, our fan-out scaling, then the HTTP benchmark; one table.
+host count, our fan-out scaling, then the HTTP benchmark and the
+RabbitMQ/Glance one; one table.
 ``--smoke`` runs every step tiny, once, and checks only that each step
 succeeded (CI).  The other subcommands run one part alone.
 """
@@ -38,6 +39,8 @@ def run_compare(argv):
                    help='every step with tiny counts, one round (CI)')
     p.add_argument('--skip-http', action='store_true',
                    help='leave out the HTTP benchmark')
+    p.add_argument('--skip-rabbit', action='store_true',
+                   help='leave out the RabbitMQ/Glance benchmark')
     p.add_argument('--http-duration', type=int, default=None,
                    help='seconds per wrk run (default 10; smoke 1)')
     p.add_argument('--results-dir', default=None,
@@ -70,6 +73,11 @@ def run_compare(argv):
                             str(profile['aggs'])], out=out)
         http = runner.runs[-1]['result']
         text += '\n' + http_load.table(http)
+    if not args.skip_rabbit:
+        rabbit = runner.run('rabbit', [
+            sys.executable, '-m', 'aggregates_ext.tests.bench', 'rabbit'] +
+            profile['rabbit'])
+        text += '\n' + rabbit['table']
     summary = {'command': command, 'profile': profile, 'runs': [
         {k: v for k, v in r.items() if k != 'result'} for r in runner.runs],
         'results_dir': workdir}
