@@ -42,27 +42,8 @@ class Aggregate(TimestampMixin, Base):
     # Unique under case folding: the service's rule (db/aggregates.py), with a
     # binary collation on MySQL so that the engine adds no rule of its own.
     name = sa.Column(sa.String(255))
-    # Hosts and metadata are loaded in one extra query each for any number
-    # of aggregates (selectin), never one query per aggregate.
-    _hosts = orm.relationship(
-        'AggregateHost', lazy='selectin', order_by='AggregateHost.id',
-        cascade='all, delete-orphan')
-    _metadata = orm.relationship(
-        'AggregateMetadata', lazy='selectin', order_by='AggregateMetadata.id',
-        cascade='all, delete-orphan')
-
-    @property
-    def hosts(self):
-        return [h.host for h in self._hosts]
-
-    @property
-    def metadata_dict(self):
-        return {m.key: m.value for m in self._metadata}
-
-    def snapshot(self):
-        """The aggregate as a plain dict (RPC arguments, notifications)."""
-        return {'id': self.id, 'uuid': self.uuid, 'name': self.name,
-                'hosts': self.hosts, 'metadata': self.metadata_dict}
+    # Read and written with Core statements (``db/aggregates.py``), which
+    # build plain records: no relationships here.
 
 
 class Lock(Base):
