@@ -7,6 +7,7 @@ pending one nobody started, and carry on with the hosts that have no
 result yet.
 """
 
+import collections
 import datetime
 
 from oslo_db import api as oslo_db_api
@@ -34,17 +35,28 @@ _retry_on_duplicate = oslo_db_api.wrap_db_retry(
     exception_checker=lambda exc: isinstance(exc, db_exc.DBDuplicateEntry))
 
 
+_INSERT_REQUEST = models.PrecacheRequest.__table__.insert()
+
+# A request as just recorded (what the POST and the cast need of it).
+Created = collections.namedtuple(
+    'Created', 'id uuid aggregate_id aggregate image_ids request_id status')
+
+
 def create_request(aggregate, image_ids, request_id=None):
-    """Record a request: ``aggregate`` is its snapshot dict."""
-    with engines.writer() as session:
-        req = models.PrecacheRequest(
-            uuid=uuidutils.generate_uuid(), aggregate_id=aggregate['id'],
-            aggregate_uuid=aggregate['uuid'], aggregate=aggregate,
-            image_ids=list(image_ids), request_id=request_id,
-            status=states.PENDING)
-        session.add(req)
-        session.flush()
-        return req
+    """Record a request: ``aggregate`` is its snapshot dict.
+
+    :returns: a ``Created`` record (one insert, no ORM object)
+    """
+    values = {'uuid': uuidutils.generate_uuid(),
+              'aggregate_id': aggregate['id'],
+              'aggregate_uuid': aggregate['uuid'], 'aggregate': aggregate,
+              'image_ids': list(image_ids), 'request_id': request_id,
+              'status': states.PENDING}
+    with engines.writer(connection=True) as conn:
+        row_id = conn.execute(_INSERT_REQUEST,
+                              values).inserted_primary_key[0]
+    return Created(row_id, values['uuid'], aggregate['id'], aggregate,
+                   values['image_ids'], request_id, states.PENDING)
 
 
 def get_request(request_uuid, aggregate_id=None, results=True):
