@@ -124,9 +124,9 @@ def from_headers(headers, catalog_type=None):
         # A request's headers (case-insensitive look-ups): only the two it
         # reads, as microversion_parse folds every header of the request
         # on each of up to three look-ups.
-        headers = {name: headers.get(name)
-                   for name in (STANDARD_HEADER, LEGACY_HEADER)
-                   if headers.get(name) is not None}
+        found = ((name, headers.get(name))
+                 for name in (STANDARD_HEADER, LEGACY_HEADER))
+        headers = {name: value for name, value in found if value is not None}
     text = microversion_parse.get_version(headers, service_type=SERVICE_TYPE)
     if not text and catalog_type and catalog_type.lower() != SERVICE_TYPE:
         text = microversion_parse.get_version(headers,

@@ -103,14 +103,18 @@ class Aggregate:
     def __init__(self, id, uuid, name, created_at, updated_at):
         self.id, self.uuid, self.name = id, uuid, name
         self.created_at, self.updated_at = created_at, updated_at
-        self.hosts = []
         self.metadata_dict = {}
+        # {host: its aggregate_hosts row id}, in row order.
         self._host_rows = {}
+
+    @property
+    def hosts(self):
+        return list(self._host_rows)
 
     def snapshot(self):
         """The aggregate as a plain dict, a copy (RPC, notifications)."""
         return {'id': self.id, 'uuid': self.uuid, 'name': self.name,
-                'hosts': list(self.hosts),
+                'hosts': self.hosts,
                 'metadata': dict(self.metadata_dict)}
 
 
@@ -124,7 +128,6 @@ def _build(conn, rows, members, params=None):
         if agg is None:
             continue
         if kind == 0:
-            agg.hosts.append(key)
             agg._host_rows[key] = row_id
         else:
             agg.metadata_dict[key] = value
@@ -350,7 +353,7 @@ def delete(aggregate_id, check=None):
         params = {'agg_id': agg.id}
         if agg.metadata_dict:
             conn.execute(_DELETE_METADATA, params)
-        if agg.hosts:
+        if agg._host_rows:
             conn.execute(_DELETE_HOSTS, params)
         conn.execute(_DELETE, params)
     return before
@@ -363,7 +366,7 @@ def add_host(aggregate_id, host, check=None):
         with _write(aggregate_id) as conn:
             agg = _lock(conn, aggregate_id)
             before = agg.snapshot()
-            if host in agg.hosts:
+            if host in agg._host_rows:
                 raise exception.AggregateHostExists(
                     aggregate_id=aggregate_id, host=host)
             locked = _lock_hosts(conn, [host])
@@ -373,8 +376,9 @@ def add_host(aggregate_id, host, check=None):
                 raise exception.ComputeHostNotFound(host=host)
             if check is not None:
                 check(conn, agg)
-            conn.execute(_ADD_HOST, {'aggregate_id': agg.id, 'host': host})
-            agg.hosts.append(host)
+            agg._host_rows[host] = conn.execute(_ADD_HOST, {
+                'aggregate_id': agg.id,
+                'host': host}).inserted_primary_key[0]
     except db_exc.DBDuplicateEntry:
         raise exception.AggregateHostExists(
             aggregate_id=aggregate_id, host=host)
@@ -395,7 +399,6 @@ def remove_host(aggregate_id, host, check=None):
                 aggregate_id=aggregate_id, host=host)
         # By row: a case-insensitive collation would match other spellings.
         conn.execute(_REMOVE_HOST, {'row_id': row_id})
-        agg.hosts.remove(host)
     return before, agg
 
 

@@ -23,6 +23,7 @@
 * ``SQLCounter``: statements sent to the database, per thread.
 * ``FanoutProbe``: when the conductor has finished a pre-cache request
   (every host's result recorded, the request marked finished).
+* ``peak_rss_mib``: a process's peak resident set.
 """
 
 import collections
@@ -198,3 +199,15 @@ class FanoutProbe:
                                        'finish in %ss' % timeout)
                 self._cv.wait(min(left, 0.5))
             return self.done[count - 1]
+
+
+def peak_rss_mib(pid='self'):
+    """The peak resident set (VmHWM) of a live process, this one by default.
+
+    :returns: MiB, or NaN where /proc does not say
+    """
+    with open('/proc/%s/status' % pid) as f:
+        for line in f:
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1]) / 1024.0
+    return float('nan')

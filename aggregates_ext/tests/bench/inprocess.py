@@ -29,7 +29,6 @@ import contextlib
 import json
 import os
 import platform
-import resource
 import shutil
 import sys
 import tempfile
@@ -151,7 +150,7 @@ class Bench:
         self.sql = self.stack.enter_context(harness.SQLCounter())
         self.results['setup'] = {
             'setup_s': round(time.perf_counter() - t0, 3),
-            'rss_after_setup_mib': round(_peak_rss_mib(), 1)}
+            'rss_after_setup_mib': round(harness.peak_rss_mib(), 1)}
 
     def _driver(self, host):
         driver = harness.InstantDriver(CONF, None)
@@ -242,7 +241,7 @@ class Bench:
                'delete: aggregates left')
         self.results['client_cost'] = bench_client.client_cost(
             self.canned, a.client_reps, self.switch)
-        self.results['peak_rss_mib'] = round(_peak_rss_mib(), 1)
+        self.results['peak_rss_mib'] = round(harness.peak_rss_mib(), 1)
 
     def images(self, agg_id, image_ids, reps, hosts=None):
         """POST .../images ``reps`` times; HTTP 202 and finished fan-out."""
@@ -334,10 +333,6 @@ class Bench:
 def _check(ok, what):
     if not ok:
         raise bench_client.BenchError(what)
-
-
-def _peak_rss_mib():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def main(argv=None):

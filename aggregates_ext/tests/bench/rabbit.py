@@ -72,6 +72,7 @@ from aggregates_ext.db import precache as precache_db  # noqa: E402
 from aggregates_ext.image import glance as glance_image  # noqa: E402
 from aggregates_ext import precache  # noqa: E402
 from aggregates_ext import rpc  # noqa: E402
+from aggregates_ext.tests.bench import harness  # noqa: E402
 from aggregates_ext.tests.functional import databases  # noqa
 from aggregates_ext.tests.functional import deployment  # noqa
 from aggregates_ext.tests.functional import glance  # noqa
@@ -331,18 +332,9 @@ class Bench(object):
                 'RPC %.2f s' % (i + 1, times['curl'][-1], times['agent'][-1],
                                 times['rpc'][-1]))
         # The agent process holds this one host and did nothing else.
-        times['agent_process_peak_rss_mib'] = _peak_rss_mib(
+        times['agent_process_peak_rss_mib'] = harness.peak_rss_mib(
             self.agent_procs[0].pid)
         return size, times
-
-
-def _peak_rss_mib(pid):
-    """A live process's peak resident set (VmHWM), MiB."""
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            if line.startswith('VmHWM:'):
-                return int(line.split()[1]) / 1024.0
-    return float('nan')
 
 
 def report(args, fanouts, size, times, loadavg):
