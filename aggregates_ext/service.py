@@ -30,10 +30,16 @@ class RPCService(service.Service):
 
     topic = None
 
-    def __init__(self, host, endpoints):
+    def __init__(self, host, endpoints, rpc_pool_size=None):
+        """Serve ``endpoints`` as ``host``.
+
+        :param rpc_pool_size: the most messages handled at once (default
+            ``[DEFAULT] executor_thread_pool_size``)
+        """
         super().__init__()
         self.host = host
         self.endpoints = endpoints
+        self.rpc_pool_size = rpc_pool_size
         self.rpcserver = None
 
     def start(self):
@@ -41,7 +47,7 @@ class RPCService(service.Service):
         target = messaging.Target(topic=self.topic, server=self.host)
         self.rpcserver = rpc.get_server(target, self.endpoints)
         try:
-            self.rpcserver.start()
+            self.rpcserver.start(override_pool_size=self.rpc_pool_size)
         except Exception as exc:
             # Otherwise only the process manager's "exited with status 1"
             # would reach the log file.
@@ -91,12 +97,18 @@ class ComputeService(RPCService):
     topic = compute_rpcapi.RPC_TOPIC
 
     def __init__(self, host, driver, conductor_api=None,
-                 report_interval=None):
+                 report_interval=None, rpc_pool_size=None):
+        """The agent of ``host``, caching with ``driver``.
+
+        :param rpc_pool_size: the most calls served at once; processes
+            that run many agents size it down, since each of the pool's
+            threads, once started, stays and wakes every second
+        """
         self.driver = driver
         self.manager = compute_manager.ComputeManager(host, driver)
         self.conductor_api = conductor_api
         self.report_interval = report_interval or CONF.report_interval
-        super().__init__(host, [self.manager])
+        super().__init__(host, [self.manager], rpc_pool_size=rpc_pool_size)
 
     def start(self):
         # A download killed with the previous process left a .part file.

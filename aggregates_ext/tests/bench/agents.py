@@ -29,6 +29,7 @@ import threading
 
 from oslo_log import log as logging
 
+from aggregates_ext import allinone
 from aggregates_ext.compute.image_cache import libvirt
 from aggregates_ext import conf
 from aggregates_ext.image import glance
@@ -56,7 +57,9 @@ def main(argv=None):
         driver = libvirt.LibvirtDriver(
             CONF, glance.GlanceImageAPI(CONF),
             instances_path=os.path.join(args.instances_root, host))
-        agent = service.ComputeService(host, driver)
+        # As the all-in-one runs its agents: one call at a time each.
+        agent = service.ComputeService(
+            host, driver, rpc_pool_size=allinone.AGENT_RPC_POOL)
         agent.start()
         agents.append(agent)
     print('READY %d' % len(agents), flush=True)
