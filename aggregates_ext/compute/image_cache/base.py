@@ -128,7 +128,8 @@ class FileImageCacheDriver(ImageCacheDriver):
                 if os.path.exists(path):
                     self.refresh(path)
                     return False
-                LOG.info('Caching image %s by request', image_id)
+                LOG.info('Caching image %s into %s by request', image_id,
+                         self.cache_dir)
                 image_cache = self.conf.image_cache
                 # Holding the lock, any temporary file is a dead writer's.
                 fetch.fetch_to_file(

@@ -158,7 +158,8 @@ class LibvirtDriver(base.FileImageCacheDriver):
         except BaseException:
             fetch.remove_quietly(converted)
             raise
-        LOG.info('Converted image %s from %s to raw', image_id, disk_format)
+        LOG.info('Converted image %s from %s to raw in %s', image_id,
+                 disk_format, converted)
         return converted
 
 

@@ -261,7 +261,8 @@ class PrecacheMultiprocessTest(testtools.TestCase):
 
     def test_overlapping_requests_download_once(self):
         """(f) Two overlapping requests for one image: one download/host."""
-        dep = self.deploy()
+        # The agents' DEBUG line shows when each call reached them.
+        dep = self.deploy(agent_conf={'DEFAULT': {'debug': True}})
         image, data = self.make_image(8 * MiB)
         self.glance.set_throttle(2 * MiB)  # about 4 s per download
         agg = dep.create_aggregate(dep.hosts)
