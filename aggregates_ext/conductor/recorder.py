@@ -5,7 +5,12 @@ the next host; it never waits for the database.  A writer thread, started
 when results arrive and none runs, writes everything handed in so far in
 one transaction, and again until nothing is left (a group commit): 50
 hosts answering at once cost a few transactions instead of 50, and the
-calls to the hosts go on while it writes.  The notification of a host's
+calls to the hosts go on while it writes.  Before each transaction it
+gathers for up to ``GATHER_SECONDS``, unless a request waits to be
+summarised: a host that answers within that time has its ``running`` mark
+and its result written as one row, and slow hosts share transactions.
+It waits for more for ``IDLE_SECONDS`` before it ends, so that a
+fan-out's results do not start a thread each.  The notification of a host's
 result is sent after the transaction that recorded it.  A request is
 summarised only after ``wait`` says all of its results are written.
 
@@ -24,6 +29,11 @@ from aggregates_ext.db import precache as precache_db
 
 LOG = logging.getLogger(__name__)
 
+# How long the writer gathers results before a transaction, at most.
+GATHER_SECONDS = 0.05
+# How long the writer thread waits for more results before it ends.
+IDLE_SECONDS = 2.0
+
 # One host's result: ``images`` is {image_id: (state, code, reason)};
 # ``after`` is called once it is written (or could not be, or a newer
 # result of the host replaced it).
@@ -35,23 +45,30 @@ class Recorder:
     """Writes the results handed in, in batches, in the order they came."""
 
     def __init__(self):
-        self._cv = threading.Condition()
+        lock = threading.Lock()
+        # Results handed in (for the writer), and results written (for
+        # ``wait``): one lock, two conditions.
+        self._work = threading.Condition(lock)
+        self._written = threading.Condition(lock)
         # (request row id, host) -> the host's newest result not written
         # yet; a newer one (its answer after its ``running`` mark)
         # replaces it, as one statement may not update a row twice.
         self._queued = {}
         self._unwritten = collections.Counter()
         self._writing = False
+        # Callers of wait(): the writer then writes without gathering.
+        self._waiters = 0
 
     def add(self, result):
         """Queue ``result`` for the writer thread, started if none runs."""
         key = (result.request_pk, result.host)
-        with self._cv:
+        with self._work:
             replaced = self._queued.pop(key, None)
             self._queued[key] = result
             if replaced is None:
                 self._unwritten[result.request_pk] += 1
             start, self._writing = not self._writing, True
+            self._work.notify()
         if replaced is not None:
             _after(replaced)
         if start:
@@ -60,12 +77,23 @@ class Recorder:
 
     def wait(self, request_pk):
         """Until every result of the request handed in so far is written."""
-        with self._cv:
-            self._cv.wait_for(lambda: not self._unwritten.get(request_pk))
+        with self._written:
+            self._waiters += 1
+            self._work.notify()
+            try:
+                self._written.wait_for(
+                    lambda: not self._unwritten.get(request_pk))
+            finally:
+                self._waiters -= 1
 
     def _write_queued(self):
         while True:
-            with self._cv:
+            with self._work:
+                if not self._queued:
+                    self._work.wait(IDLE_SECONDS)
+                if self._queued:
+                    self._work.wait_for(lambda: self._waiters,
+                                        GATHER_SECONDS)
                 batch = list(self._queued.values())
                 self._queued.clear()
                 if not batch:
@@ -78,12 +106,12 @@ class Recorder:
                 self._write(request_pk, results)
             for result in batch:
                 _after(result)
-            with self._cv:
+            with self._written:
                 for request_pk, results in by_request.items():
                     self._unwritten[request_pk] -= len(results)
                     if not self._unwritten[request_pk]:
                         del self._unwritten[request_pk]
-                self._cv.notify_all()
+                self._written.notify_all()
 
     @staticmethod
     def _write(request_pk, results):

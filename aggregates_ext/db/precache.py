@@ -88,12 +88,12 @@ def host_states(request_pk):
     """
     results = models.PrecacheHostResult.__table__
     images = models.PrecacheHostImage.__table__
-    with engines.reader() as session:
+    with engines.reader(connection=True) as conn:
         found = {host: (status, via, []) for host, status, via in
-                 session.execute(sa.select(
+                 conn.execute(sa.select(
                      results.c.host, results.c.status, results.c.via).where(
                      results.c.request_id == request_pk))}
-        for host, status in session.execute(sa.select(
+        for host, status in conn.execute(sa.select(
                 images.c.host, images.c.status).where(
                 images.c.request_id == request_pk)):
             if host in found:
@@ -137,8 +137,8 @@ def claim(request_uuid, owner, lease_seconds, now=None):
     """
     now = now or timeutils.utcnow()
     table = models.PrecacheRequest.__table__
-    with engines.writer() as session:
-        result = session.execute(table.update().where(
+    with engines.writer(connection=True) as conn:
+        result = conn.execute(table.update().where(
             table.c.uuid == request_uuid,
             table.c.status.in_(states.UNFINISHED),
             sa.or_(table.c.conductor.is_(None),
@@ -171,8 +171,8 @@ def release(owner, now=None):
 def _leases_until(owner, expires):
     """Set when the running requests ``owner`` holds lose their lease."""
     table = models.PrecacheRequest.__table__
-    with engines.writer() as session:
-        return session.execute(table.update().where(
+    with engines.writer(connection=True) as conn:
+        return conn.execute(table.update().where(
             table.c.conductor == owner,
             table.c.status == states.RUNNING).values(
             lease_expires=expires)).rowcount
@@ -193,8 +193,8 @@ def adoptable(pending_grace, now=None):
                 table.c.lease_expires < now),
         sa.and_(table.c.status == states.PENDING,
                 table.c.created_at < cutoff))
-    with engines.reader() as session:
-        rows = session.execute(sa.select(table.c.uuid).where(
+    with engines.reader(connection=True) as conn:
+        rows = conn.execute(sa.select(table.c.uuid).where(
             orphaned).order_by(table.c.id))
         return [row[0] for row in rows]
 
@@ -202,24 +202,24 @@ def adoptable(pending_grace, now=None):
 def finish(request_uuid, status, owner=None):
     """Set a final status and release the lease (only its owner's)."""
     table = models.PrecacheRequest.__table__
-    with engines.writer() as session:
+    with engines.writer(connection=True) as conn:
         query = table.update().where(table.c.uuid == request_uuid)
         if owner is not None:
             query = query.where(table.c.conductor == owner)
-        return session.execute(query.values(
+        return conn.execute(query.values(
             status=status, lease_expires=None,
             finished_at=timeutils.utcnow())).rowcount == 1
 
 
-def _request_id(session, request_uuid):
-    row = session.execute(sa.select(models.PrecacheRequest.id).where(
+def _request_id(conn, request_uuid):
+    row = conn.execute(sa.select(models.PrecacheRequest.id).where(
         models.PrecacheRequest.uuid == request_uuid)).first()
     if row is None:
         raise exception.PrecacheRequestNotFound(request_id=request_uuid)
     return row[0]
 
 
-def _upsert(session, table, keys, rows, updates):
+def _upsert(conn, table, keys, rows, updates):
     """INSERT ``rows``, or UPDATE the row with the same ``keys`` columns.
 
     One statement on every engine: ON CONFLICT on SQLite and PostgreSQL,
@@ -229,7 +229,7 @@ def _upsert(session, table, keys, rows, updates):
     The statement is built once per engine and table and executed with
     the rows as parameters, so SQLAlchemy compiles it only once.
     """
-    dialect = session.bind.dialect.name
+    dialect = conn.dialect.name
     cache_key = (dialect, table.name)
     stmt = _UPSERTS.get(cache_key)
     if stmt is None:
@@ -254,7 +254,7 @@ def _upsert(session, table, keys, rows, updates):
                 # costs a round trip per row (4.4 -> 0.9 ms for 50 rows).
                 stmt = stmt.returning(table.c.id)
         _UPSERTS[cache_key] = stmt
-    return session.execute(stmt, rows)
+    return conn.execute(stmt, rows)
 
 
 # A constant in the SQL text, not a parameter: PyMySQL's executemany
@@ -272,9 +272,8 @@ def save_host_result(request_uuid, host, status, images, detail=None,
     :param images: {image_id: (state, reason_code, reason)}
     :param request_pk: the request's row id, when the caller knows it
     """
-    with engines.writer() as session:
-        _save_results(session, request_pk or _request_id(session,
-                                                         request_uuid),
+    with engines.writer(connection=True) as conn:
+        _save_results(conn, request_pk or _request_id(conn, request_uuid),
                       [(host, status, images, detail, via)])
 
 
@@ -288,11 +287,11 @@ def save_host_results(request_pk, results):
     :param results: [(host, status, images, detail, via)], one per host;
         ``images`` is {image_id: (state, reason_code, reason)}
     """
-    with engines.writer() as session:
-        _save_results(session, request_pk, results)
+    with engines.writer(connection=True) as conn:
+        _save_results(conn, request_pk, results)
 
 
-def _save_results(session, req_id, results):
+def _save_results(conn, req_id, results):
     now = timeutils.utcnow()
     results = sorted(results, key=lambda result: result[0])
     host_rows = [{'request_id': req_id, 'host': host, 'status': status,
@@ -308,7 +307,7 @@ def _save_results(session, req_id, results):
                       images.items())]
     if not host_rows:
         return
-    _upsert(session, models.PrecacheHostResult.__table__,
+    _upsert(conn, models.PrecacheHostResult.__table__,
             ('request_id', 'host'), host_rows,
             {'status': lambda new: new.status,
              'via': lambda new: new.via,
@@ -317,7 +316,7 @@ def _save_results(session, req_id, results):
     if not image_rows:
         return
     images_table = models.PrecacheHostImage.__table__
-    _upsert(session, images_table, ('request_id', 'host', 'image_id'),
+    _upsert(conn, images_table, ('request_id', 'host', 'image_id'),
             image_rows,
             {'status': lambda new: new.status,
              'reason_code': lambda new: new.reason_code,
@@ -338,10 +337,10 @@ def save_progress(request_uuid, host, image_id, bytes_done, bytes_total):
     """
     now = timeutils.utcnow()
     table = models.PrecacheHostImage.__table__
-    with engines.writer() as session:
-        req_id = _request_id(session, request_uuid)
+    with engines.writer(connection=True) as conn:
+        req_id = _request_id(conn, request_uuid)
         keys = {'request_id': req_id, 'host': host, 'image_id': image_id}
-        updated = session.execute(table.update().where(
+        updated = conn.execute(table.update().where(
             *[table.c[k] == v for k, v in keys.items()],
             table.c.status.in_((states.IMAGE_PENDING,
                                 states.DOWNLOADING))).values(
@@ -349,9 +348,9 @@ def save_progress(request_uuid, host, image_id, bytes_done, bytes_total):
             bytes_total=bytes_total, updated_at=now))
         if updated.rowcount:
             return
-        exists = session.execute(sa.select(table.c.id).where(
+        exists = conn.execute(sa.select(table.c.id).where(
             *[table.c[k] == v for k, v in keys.items()])).first()
         if exists is None:
-            session.execute(table.insert().values(
+            conn.execute(table.insert().values(
                 created_at=now, updated_at=now, status=states.DOWNLOADING,
                 bytes_done=bytes_done, bytes_total=bytes_total, **keys))
