@@ -7,6 +7,7 @@ local image store and libvirt-layout caches in temp directories.
 import datetime
 import hashlib
 import os
+import threading
 import time
 
 import fixtures
@@ -35,6 +36,7 @@ def cache_path(state, host, image_id):
 
 class PrecacheTestCase(base.APITestCase):
     AGENTS = 3
+    REPORT_INTERVAL = 1
 
     def setUp(self):
         super().setUp()
@@ -43,7 +45,8 @@ class PrecacheTestCase(base.APITestCase):
         self.config.conf.set_override('reserved_disk_mb', 0,
                                       group='image_cache')
         self.config.conf.set_override('transport_url', 'fake://')
-        self.cloud = allinone.AllInOne(agents=self.AGENTS, report_interval=1)
+        self.cloud = allinone.AllInOne(agents=self.AGENTS,
+                                       report_interval=self.REPORT_INTERVAL)
         self.cloud.start(notification_sink=self.notifications._sink)
         self.addCleanup(self.cloud.stop)
         self.cloud.wait_for_hosts()
@@ -174,6 +177,35 @@ class TestPrecacheFlow(PrecacheTestCase):
         self.assertEqual(
             [os.path.basename(cache_path(self.state, 'compute-0', IMAGE_ID))],
             os.listdir(base_dir))
+
+
+class TestAllInOneThreads(PrecacheTestCase):
+    AGENTS = 6
+    # Heartbeats (one at start) would grow the conductor's own pool.
+    REPORT_INTERVAL = 600
+
+    def test_agents_keep_one_rpc_worker_each(self):
+        # oslo.messaging's default pool would give every agent one more
+        # idle thread per call it served (up to 64 each), each waking
+        # every second.
+        agg = self.aggregate_with(self.cloud.agent_names)
+        for _ in range(2):
+            self.precache(agg['id'], [IMAGE_ID])
+            self.wait_for_request(agg['id'])
+        before = threading.active_count()
+        requests = 5
+        for _ in range(requests):
+            self.precache(agg['id'], [IMAGE_ID])
+            request = self.wait_for_request(agg['id'])
+            self.assertEqual('complete', request.status)
+        grown = threading.active_count() - before
+        # At most the conductor's own pools growing, by a thread per
+        # request (its RPC server's, its coordinator's) and fan-out
+        # workers up to precache_concurrency, and the recorder: not the
+        # 6 agents x 5 calls = 30 more of the default pool.
+        self.assertLessEqual(
+            grown, 2 * requests + 1 +
+            self.config.conf.image_cache.precache_concurrency)
 
 
 class TestConductorTakeover(PrecacheTestCase):

@@ -90,6 +90,21 @@ class TestRecorder(base.APITestCase):
         # Notified after the transaction that wrote them, in order.
         self.assertEqual([1, 2, 3, 4], notified)
 
+    def test_a_quick_answer_and_its_running_mark_are_one_row_write(self):
+        # Gathering longer than the test could take: only wait() makes
+        # the writer write, at once.
+        self.useFixture(fixtures.MonkeyPatch(
+            'aggregates_ext.conductor.recorder.GATHER_SECONDS', 30))
+        self.recorder.add(self.result('c0', 'running'))
+        self.recorder.add(self.result('c0'))
+        self.recorder.add(self.result('c1', 'running'))
+        started = time.monotonic()
+        self.recorder.wait(self.request.id)
+        self.assertLess(time.monotonic() - started, 10)
+        self.assertEqual(1, len(self.statements), self.statements)
+        self.assertEqual({'c0': ('done', 'cached'), 'c1': ('running', None)},
+                         self.stored())
+
     def test_wait_returns_at_once_without_results(self):
         self.recorder.wait(self.request.id)
         self.assertEqual({}, self.stored())
