@@ -8,6 +8,7 @@ their own process (``service.launch``) or side by side in the all-in-one
 process (``start()``/``stop()`` directly).
 """
 
+import futurist
 from oslo_log import log as logging
 import oslo_messaging as messaging
 from oslo_service import service
@@ -130,6 +131,19 @@ class ComputeService(RPCService):
                 compute_rpcapi.SERVICE_VERSION)
         except Exception as exc:
             LOG.warning('Heartbeat of %s failed: %s', self.host, exc)
+
+
+def stop_side_by_side(services):
+    """Stop ``services`` at once, each in a thread; return when all have.
+
+    A server that served a call waits up to a second for its idle RPC
+    worker to notice the stop: one after the other, 50 agents took 45 s.
+    """
+    if not services:
+        return
+    with futurist.ThreadPoolExecutor(len(services)) as executor:
+        for done in [executor.submit(svc.stop) for svc in services]:
+            done.result()
 
 
 def launch(svc):

@@ -63,12 +63,16 @@ class Recorder:
         """Queue ``result`` for the writer thread, started if none runs."""
         key = (result.request_pk, result.host)
         with self._work:
+            # Only an idle writer needs waking: a gathering one waits for
+            # the time or for wait(), not for each result.
+            idle = not self._queued
             replaced = self._queued.pop(key, None)
             self._queued[key] = result
             if replaced is None:
                 self._unwritten[result.request_pk] += 1
             start, self._writing = not self._writing, True
-            self._work.notify()
+            if idle:
+                self._work.notify()
         if replaced is not None:
             _after(replaced)
         if start:

@@ -64,12 +64,7 @@ def main(argv=None):
         agents.append(agent)
     print('READY %d' % len(agents), flush=True)
     stop.wait()
-    # In parallel: stopping one RPC server takes seconds.
-    stoppers = [threading.Thread(target=a.stop) for a in agents]
-    for t in stoppers:
-        t.start()
-    for t in stoppers:
-        t.join()
+    service.stop_side_by_side(agents)
     rpc.cleanup()
     return 0
 
