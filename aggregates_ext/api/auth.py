@@ -7,8 +7,6 @@ the way Nova's noauth2 does: the user ``admin`` is an administrator, anyone
 else is a member of the project.
 """
 
-import webob.dec
-
 from aggregates_ext.api import fault
 from aggregates_ext.api import middleware
 from aggregates_ext import conf
@@ -17,38 +15,40 @@ from aggregates_ext import context
 CONF = conf.CONF
 
 
+def _unauthorized(environ, start_response):
+    return fault.fault_response(
+        401, 'The request you have made requires authentication.')(
+        environ, start_response)
+
+
 class KeystoneContext(middleware.Middleware):
     """Build the request context from keystonemiddleware's headers."""
 
-    @webob.dec.wsgify
-    def __call__(self, req):
-        if req.headers.get('X-Identity-Status', 'Confirmed') != 'Confirmed':
-            return fault.fault_response(
-                401, 'The request you have made requires authentication.')
-        req.environ[context.ENV_KEY] = context.RequestContext.from_environ(
-            req.environ)
-        return self.application
+    def __call__(self, environ, start_response):
+        if environ.get('HTTP_X_IDENTITY_STATUS', 'Confirmed') != 'Confirmed':
+            return _unauthorized(environ, start_response)
+        environ[context.ENV_KEY] = context.RequestContext.from_environ(
+            environ)
+        return self.application(environ, start_response)
 
 
 class NoAuthMiddleware(middleware.Middleware):
     """Trust ``X-Auth-Token: user:project`` (never in production)."""
 
-    @webob.dec.wsgify
-    def __call__(self, req):
-        token = req.headers.get('X-Auth-Token')
+    def __call__(self, environ, start_response):
+        token = environ.get('HTTP_X_AUTH_TOKEN')
         if not token:
-            return fault.fault_response(
-                401, 'The request you have made requires authentication.')
+            return _unauthorized(environ, start_response)
         user_id, _sep, project_id = token.partition(':')
         project_id = project_id or user_id
         is_admin = user_id == 'admin'
         roles = ['admin', 'member', 'reader'] if is_admin else [
             'member', 'reader']
-        req.environ[context.ENV_KEY] = context.RequestContext(
+        environ[context.ENV_KEY] = context.RequestContext(
             user_id=user_id, project_id=project_id, is_admin=is_admin,
             roles=roles, auth_token=token,
-            request_id=req.environ.get('openstack.request_id'))
-        return self.application
+            request_id=environ.get('openstack.request_id'))
+        return self.application(environ, start_response)
 
 
 def pipeline_factory(loader, global_conf, **local_conf):

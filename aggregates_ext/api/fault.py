@@ -78,33 +78,70 @@ def unexpected_error_message(exc):
             % type(exc))
 
 
-def too_large(response):
+def _too_large(status, headers, body):
     """oslo.middleware's 413, with the size limit in its message.
 
     Its refusal of a body whose Content-Length is over
     ``[oslo_middleware] max_request_body_size`` says ``(%s)`` where the
     limit should be.  The answer stays webob's plain 413, as on Nova.
+
+    :returns: the WSGI app that answers instead
     """
-    if response.status_int != 413 or b'%s' not in response.body:
-        return response
-    return webob.exc.HTTPRequestEntityTooLarge(
-        explanation='Request is too large. Larger than '
-        'max_request_body_size (%d).'
-        % CONF.oslo_middleware.max_request_body_size)
+    try:
+        data = b''.join(body)
+    finally:
+        close = getattr(body, 'close', None)
+        if close is not None:
+            close()
+    if b'%s' in data:
+        return webob.exc.HTTPRequestEntityTooLarge(
+            explanation='Request is too large. Larger than '
+            'max_request_body_size (%d).'
+            % CONF.oslo_middleware.max_request_body_size)
+
+    def as_it_was(environ, start_response):
+        start_response(status, headers)
+        return [data]
+    return as_it_was
+
+
+def _ignore_write(data):
+    """The ``write`` of a start_response whose response is replaced."""
 
 
 class FaultWrapper(middleware.Middleware):
-    """WSGI middleware: no exception leaves as an HTML page or traceback."""
+    """WSGI middleware: no exception leaves as an HTML page or traceback.
 
-    @webob.dec.wsgify
-    def __call__(self, request):
+    Plain WSGI, no webob objects of its own: the layers below are webob
+    applications, which start their response before they return it, so
+    the wrapper sees a 413 before anything is sent and can mend it.
+    """
+
+    def __call__(self, environ, start_response):
+        refused = []
+        returned = False
+
+        def watching_start_response(status, headers, exc_info=None):
+            if status.startswith('413') and not returned:
+                refused.append((status, headers))
+                return _ignore_write
+            return start_response(status, headers, exc_info)
+
         try:
-            return too_large(request.get_response(self.application))
+            body = self.application(environ, watching_start_response)
         except HTTPError as exc:
-            return exc.response()
+            answer = exc.response()
         except webob.exc.HTTPException as exc:
-            return fault_response(exc.code, exc.explanation)
+            answer = fault_response(exc.code, exc.explanation)
         except Exception as exc:
             LOG.exception('Unexpected error handling %s %s',
-                          request.method, request.path)
-            return fault_response(500, unexpected_error_message(exc))
+                          environ.get('REQUEST_METHOD'),
+                          environ.get('SCRIPT_NAME', '') +
+                          environ.get('PATH_INFO', ''))
+            answer = fault_response(500, unexpected_error_message(exc))
+        else:
+            if not refused:
+                returned = True
+                return body
+            answer = _too_large(refused[0][0], refused[0][1], body)
+        return answer(environ, start_response)

@@ -38,8 +38,23 @@ def _configured(middleware_class):
 
 
 cors_filter = _configured(cors.CORS)
-http_proxy_to_wsgi_filter = _configured(http_proxy_to_wsgi.HTTPProxyToWSGI)
 sizelimit_filter = _configured(sizelimit.RequestBodySizeLimiter)
+CONF.register_opts(http_proxy_to_wsgi.OPTS, group='oslo_middleware')
+
+
+def http_proxy_to_wsgi_filter(global_conf, **local_conf):
+    """oslo.middleware's proxy headers, only when they are to be parsed.
+
+    With ``[oslo_middleware] enable_proxy_headers_parsing`` off (the
+    default; the option is read at start) the middleware changes nothing
+    and costs a webob request and response per call, so the pipeline goes
+    without it.
+    """
+    def _filter(application):
+        if not CONF.oslo_middleware.enable_proxy_headers_parsing:
+            return application
+        return http_proxy_to_wsgi.HTTPProxyToWSGI(application, CONF)
+    return _filter
 
 
 def authtoken_filter(global_conf, **local_conf):

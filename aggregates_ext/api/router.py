@@ -9,7 +9,6 @@ import os
 import re
 
 import routes as routes_lib
-import webob.dec
 import webob.exc
 
 from aggregates_ext.api.controllers import aggregates
@@ -73,14 +72,13 @@ class APIRouter:
                     conditions={'method': [method]},
                     requirements=dict(requirements, id='[^/]+'))
 
-    @webob.dec.wsgify
-    def __call__(self, req):
-        match = self.mapper.routematch(environ=req.environ)
+    def __call__(self, environ, start_response):
+        match = self.mapper.routematch(environ=environ)
         if not match:
-            return webob.exc.HTTPNotFound()
+            return webob.exc.HTTPNotFound()(environ, start_response)
         args, route = match
-        req.environ['wsgiorg.routing_args'] = ((), args)
-        return args['controller']
+        environ['wsgiorg.routing_args'] = ((), args)
+        return args['controller'](environ, start_response)
 
 
 def is_ours(path):
@@ -115,13 +113,12 @@ class AggregatesFilter:
         self.application = application
         self.router = APIRouter()
 
-    @webob.dec.wsgify
-    def __call__(self, req):
-        # The raw PATH_INFO: req.path_info would decode it as UTF-8 and
-        # fail on a path that is not, which is the other API's to answer.
-        if is_ours(req.environ.get('PATH_INFO', '')):
-            return self.router
-        return self.application
+    def __call__(self, environ, start_response):
+        # The raw PATH_INFO: decoding it as UTF-8 would fail on a path that
+        # is not, which is the other API's to answer.
+        if is_ours(environ.get('PATH_INFO', '')):
+            return self.router(environ, start_response)
+        return self.application(environ, start_response)
 
 
 def filter_factory(global_conf, **local_conf):

@@ -9,6 +9,7 @@ import webob
 from aggregates_ext.api import app as api_app
 from aggregates_ext.api import router
 from aggregates_ext.api import validation
+from aggregates_ext.tests import fixtures as agg_fixtures
 from aggregates_ext.tests.unit.api import base
 
 STD = 'OpenStack-API-Version'
@@ -331,6 +332,21 @@ class TestVersionDocuments(base.APITestCase):
             rid = resp.headers['x-openstack-request-id']
             self.assertRegex(rid, '^req-[0-9a-f-]{36}$')
             self.assertEqual(rid, resp.headers['x-compute-request-id'])
+
+    def test_proxy_headers_parsed_only_when_enabled(self):
+        forwarded = {'X-Forwarded-Proto': 'https',
+                     'X-Forwarded-Host': 'compute.example.com'}
+
+        def link(path):
+            resp = self.api.request('GET', path, token=None,
+                                    headers=forwarded)
+            return resp.json_body_or_none['version']['links'][0]['href']
+
+        self.assertEqual('http://localhost/v2.1/', link('/v2.1'))
+        self.config.conf.set_override('enable_proxy_headers_parsing', True,
+                                      group='oslo_middleware')
+        self.api = self.useFixture(agg_fixtures.API())
+        self.assertEqual('https://compute.example.com/v2.1/', link('/v2.1'))
 
     def test_versions_alias_needs_auth(self):
         self.assertEqual(401, self.api.request(
