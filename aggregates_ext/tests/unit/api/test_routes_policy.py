@@ -1,11 +1,17 @@
 """Every route: schemas for every version, and 403 for a non-admin."""
 
+import os
+import tempfile
+from unittest import mock
+
+import fixtures
 import testtools
 
 from aggregates_ext.api import dispatch
 from aggregates_ext.api import microversion as mv
 from aggregates_ext.api import router
 from aggregates_ext.api import validation
+from aggregates_ext import policy
 from aggregates_ext.tests.unit.api import base
 
 _VALID_BODIES = {
@@ -73,20 +79,44 @@ class TestEveryRoute(base.APITestCase):
 class TestPolicyFile(base.APITestCase):
 
     def test_deployer_policy_file_overrides_default(self):
-        import os
-        import tempfile
         path = os.path.join(tempfile.mkdtemp(), 'policy.yaml')
         with open(path, 'w') as f:
             f.write('"os_compute_api:os-aggregates:index": "role:reader"\n')
         self.config.conf.set_override('policy_file', path,
                                       group='oslo_policy')
-        from aggregates_ext import policy
         policy.reset()
         self.assertEqual(200, self.req('GET', '/os-aggregates',
                                        token=base.MEMBER).status_int)
         self.assertEqual(403, self.req('POST', '/os-aggregates',
                                        {'aggregate': {'name': 'x'}},
                                        token=base.MEMBER).status_int)
+
+    def test_an_edited_policy_file_takes_effect_within_the_recheck(self):
+        path = os.path.join(tempfile.mkdtemp(), 'policy.yaml')
+        rule = '"os_compute_api:os-aggregates:index": "%s"\n'
+        with open(path, 'w') as f:
+            f.write(rule % 'role:reader')
+        self.config.conf.set_override('policy_file', path,
+                                      group='oslo_policy')
+        policy.reset()
+        self.addCleanup(policy.reset)
+        now = [1000.0]
+        self.useFixture(fixtures.MockPatchObject(
+            policy, '_clock', mock.Mock(side_effect=lambda: now[0])))
+
+        def index():
+            return self.req('GET', '/os-aggregates',
+                            token=base.MEMBER).status_int
+
+        self.assertEqual(200, index())
+        with open(path, 'w') as f:
+            f.write(rule % 'role:admin')
+        # A second later, oslo.policy sees the new file (by its mtime).
+        os.utime(path, (os.stat(path).st_atime, os.stat(path).st_mtime + 1))
+        now[0] += policy.RECHECK_SECONDS / 2
+        self.assertEqual(200, index())
+        now[0] += policy.RECHECK_SECONDS
+        self.assertEqual(403, index())
 
 
 def _following(version):
