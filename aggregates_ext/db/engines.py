@@ -268,29 +268,3 @@ def _sqlite_file(engine):
         old._creator, pool_size=SQLITE_POOL_SIZE, max_overflow=32,
         pre_ping=False, dialect=engine.dialect, _dispatch=old.dispatch)
     old.dispose()
-    _cheaper_begin(engine)
-
-
-def _cheaper_begin(engine):
-    """BEGIN straight on the DBAPI connection, not as a SQL statement.
-
-    oslo.db turns off pysqlite's own transaction handling and emits BEGIN
-    itself through ``Connection.execute(text('BEGIN'))``, the whole
-    statement machinery (compile cache, parameters, events) for a word:
-    on a read of one aggregate that was as much work as the query.  Its
-    listener is replaced by one that does the same on the DBAPI
-    connection; oslo.db's commit and rollback listeners, which clear the
-    same marker, stay.  If oslo.db's listener is not found (renamed),
-    its own stays and nothing changes.
-    """
-    theirs = [fn for fn in engine.dispatch.begin
-              if getattr(fn, '__name__', '') == '_sqlite_emit_begin']
-    if len(theirs) != 1:
-        return
-    sa.event.remove(engine, 'begin', theirs[0])
-
-    @sa.event.listens_for(engine, 'begin')
-    def _begin(conn):
-        if 'in_transaction' not in conn.info:
-            conn.connection.dbapi_connection.execute('BEGIN')
-            conn.info['in_transaction'] = True
