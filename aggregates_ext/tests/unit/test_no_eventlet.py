@@ -32,6 +32,10 @@ class TestOurProgram(testtools.TestCase):
         self.assertFalse(ours('-m', ['python3', '-m',
                                      'aggregates_extra.cmd']))
         self.assertFalse(ours('-c', ['python3', '-c', 'import x', '-m']))
+        self.assertFalse(ours('/usr/bin/stestr', [
+            'python3', '/usr/bin/stestr', 'run', '-m', 'aggregates_ext']))
+        self.assertTrue(ours('-m', ['python3', '-W', 'ignore', '-X', 'dev',
+                                    '-m', 'aggregates_ext']))
 
     def test_our_program_imports_futurist_without_eventlet(self):
         # As a console script starts: the whole package and futurist
