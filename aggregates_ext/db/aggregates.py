@@ -4,8 +4,11 @@ The rules hold under concurrency on every engine because each write takes
 row locks (``SELECT ... FOR UPDATE``) before it reads what its rule needs,
 always in this order, so that two writers never wait for each other:
 
-1. the ``aggregate-names`` row of our ``locks`` table (create and rename:
-   names are unique under case folding, which no index can express);
+1. in Nova mode only, the ``aggregate-names`` row of our ``locks`` table
+   (create and rename: names are unique under case folding, which no
+   index of Nova's expresses); in our own database the name's key in
+   ``aggregate_names`` is unique instead (``models.name_key``), so that
+   creates and renames of different names do not wait for each other;
 2. the aggregate's own row (every change to an aggregate: its name,
    metadata and hosts change one writer at a time);
 3. the rows that stand for the hosts whose zone the change concerns, in
@@ -43,6 +46,7 @@ _AGGS = models.Aggregate.__table__
 _HOSTS = models.AggregateHost.__table__
 _META = models.AggregateMetadata.__table__
 _LOCKS = models.Lock.__table__
+_NAMES = models.AggregateName.__table__
 
 # The statements are built once: building a select costs more than SQLite
 # takes to run it.
@@ -83,6 +87,12 @@ _ADD_HOST = _HOSTS.insert()
 _REMOVE_HOST = _HOSTS.delete().where(_HOSTS.c.id == sa.bindparam('row_id'))
 _DELETE_HOSTS = _HOSTS.delete().where(
     _HOSTS.c.aggregate_id == sa.bindparam('agg_id'))
+_ADD_NAME = _NAMES.insert()
+_RENAME_KEY = _NAMES.update().where(
+    _NAMES.c.aggregate_id == sa.bindparam('agg_id')).values(
+    name_key=sa.bindparam('new_key'))
+_DELETE_NAME = _NAMES.delete().where(
+    _NAMES.c.aggregate_id == sa.bindparam('agg_id'))
 _ADD_METADATA = _META.insert()
 _SET_METADATA = _META.update().where(
     _META.c.aggregate_id == sa.bindparam('agg_id'),
@@ -171,19 +181,16 @@ def _lock_hosts(conn, hosts):
 def _write(aggregate_id=None, rename=False):
     """A write transaction on the aggregate tables; lost races are 404.
 
-    With ``rename``, the names lock is taken first: in the same
-    transaction when the aggregates are in our database, and in Nova mode
-    in a transaction of its own on ours, held until Nova's commits.
+    With ``rename`` in Nova mode, the names lock is taken first, in a
+    transaction of its own on our database, held until Nova's commits.
+    In our own database a name's uniqueness is its key's unique index.
     """
-    separate_names_lock = rename and engines.nova_mode()
     with contextlib.ExitStack() as stack:
-        if separate_names_lock:
+        if rename and engines.nova_mode():
             names = stack.enter_context(engines.writer(connection=True))
             names.execute(_NAMES_LOCK).one()
         try:
             with engines.aggregates_writer(connection=True) as conn:
-                if rename and not separate_names_lock:
-                    conn.execute(_NAMES_LOCK).one()
                 yield conn
         except db_exc.DBReferenceError:
             # Only reachable if a writer skipped the aggregate lock.
@@ -230,7 +237,7 @@ def _name_taken(conn, name, exclude_id=None):
     every engine (SQLite's lower() only folds ASCII; MySQL's default
     collations also ignore accents).  The database narrows the names down
     (``_candidates_statement``), so the cost does not grow with the number
-    of aggregates.  Callers hold the names lock.
+    of aggregates.  Nova mode only: callers hold the names lock.
     """
     dialect = conn.dialect.name
     statement = _CANDIDATES.get(dialect)
@@ -248,13 +255,18 @@ def create(name, metadata=None, uuid=None):
     metadata = dict(metadata or {})
     try:
         with _write(rename=True) as conn:
-            if _name_taken(conn, name):
+            keyed = not engines.nova_mode()
+            if not keyed and _name_taken(conn, name):
                 raise exception.AggregateNameExists(aggregate_name=name)
             agg = Aggregate(None, uuid or uuidutils.generate_uuid(), name,
                             timeutils.utcnow(), None)
             agg.id = conn.execute(_INSERT, {
                 'uuid': agg.uuid, 'name': name,
                 'created_at': agg.created_at}).inserted_primary_key[0]
+            if keyed:
+                # A name equal under case folding: a duplicate key.
+                conn.execute(_ADD_NAME, {'aggregate_id': agg.id,
+                                         'name_key': models.name_key(name)})
             if metadata:
                 conn.execute(_ADD_METADATA, [
                     {'aggregate_id': agg.id, 'key': key, 'value': value}
@@ -280,11 +292,15 @@ def update(aggregate_id, name=None, set_metadata=None, check=None):
             agg = _lock(conn, aggregate_id)
             before = agg.snapshot()
             if name is not None:
-                if _name_taken(conn, name, exclude_id=agg.id):
+                keyed = not engines.nova_mode()
+                if not keyed and _name_taken(conn, name, exclude_id=agg.id):
                     raise exception.AggregateNameExists(aggregate_name=name)
                 agg.name, agg.updated_at = name, timeutils.utcnow()
                 conn.execute(_RENAME, {'agg_id': agg.id, 'new_name': name,
                                        'now': agg.updated_at})
+                if keyed:
+                    conn.execute(_RENAME_KEY, {
+                        'agg_id': agg.id, 'new_key': models.name_key(name)})
             if set_metadata and AZ_KEY in set_metadata:
                 _lock_hosts(conn, agg.hosts)
             if check is not None:
@@ -355,6 +371,8 @@ def delete(aggregate_id, check=None):
             conn.execute(_DELETE_METADATA, params)
         if agg._host_rows:
             conn.execute(_DELETE_HOSTS, params)
+        if not engines.nova_mode():
+            conn.execute(_DELETE_NAME, params)
         conn.execute(_DELETE, params)
     return before
 

@@ -7,6 +7,8 @@ Nova's API database, so that an existing cloud's aggregates can be served.
 made of them.
 """
 
+import hashlib
+
 from oslo_db.sqlalchemy import types as db_types
 from oslo_utils import timeutils
 import sqlalchemy as sa
@@ -46,11 +48,40 @@ class Aggregate(TimestampMixin, Base):
     # build plain records: no relationships here.
 
 
+def name_key(name):
+    """An aggregate name's key: the SHA-256 of its case folding, in hex.
+
+    Names are unique under Python's case folding, which no engine's
+    collation or lower() matches; the key of the folded name is unique
+    instead, as a plain index can hold it (a folded name may be three
+    times as long as the name).
+    """
+    return hashlib.sha256(name.casefold().encode('utf-8')).hexdigest()
+
+
+class AggregateName(Base):
+    """The name key of each aggregate in this database (not in Nova mode).
+
+    Its unique index makes create and rename race-safe without the names
+    lock: a second writer of the same key waits for the first, and gets a
+    duplicate entry once the first commits.
+    """
+
+    __tablename__ = 'aggregate_names'
+    __table_args__ = (
+        sa.UniqueConstraint('name_key', name='uniq_aggregate_names0name_key'),
+    )
+
+    aggregate_id = sa.Column(sa.Integer, sa.ForeignKey('aggregates.id'),
+                             primary_key=True, autoincrement=False)
+    name_key = sa.Column(sa.String(64), nullable=False)
+
+
 class Lock(Base):
     """A named row that writers lock (SELECT ... FOR UPDATE) to take turns.
 
-    ``aggregate-names``: creates and renames, so that names stay unique
-    under case folding on every engine.
+    ``aggregate-names``: creates and renames in Nova mode, so that names
+    stay unique under case folding in Nova's database.
     """
 
     __tablename__ = 'locks'
