@@ -9,8 +9,8 @@ from aggregates_ext.db import engines
 from aggregates_ext.db import migration
 from aggregates_ext.db import models
 from aggregates_ext import exception
-from aggregates_ext.tests.functional import databases
 from aggregates_ext.tests import fixtures as agg_fixtures
+from aggregates_ext.tests.functional import databases
 
 # Names whose case folding is not their lower case, and one that is.
 _NAMES = ['Stra\u00dfe', '\u0130stanbul', 'plain']
