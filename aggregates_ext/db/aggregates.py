@@ -250,23 +250,38 @@ def _name_taken(conn, name, exclude_id=None):
     return folded in map(str.casefold, names.scalars().all())
 
 
+def _claim_name(conn, agg, new):
+    """Make ``agg.name`` the aggregate's, after its row was written.
+
+    In our own database its key goes into ``aggregate_names`` (a name
+    equal under case folding is a duplicate key there); in Nova mode the
+    other names are read under the names lock.
+
+    :raises AggregateNameExists: in Nova mode (the caller turns the
+        duplicate key into the same)
+    """
+    if engines.nova_mode():
+        if _name_taken(conn, agg.name, exclude_id=agg.id):
+            raise exception.AggregateNameExists(aggregate_name=agg.name)
+        return
+    key = models.name_key(agg.name)
+    if new:
+        conn.execute(_ADD_NAME, {'aggregate_id': agg.id, 'name_key': key})
+    else:
+        conn.execute(_RENAME_KEY, {'agg_id': agg.id, 'new_key': key})
+
+
 @engines.retry_on_deadlock
 def create(name, metadata=None, uuid=None):
     metadata = dict(metadata or {})
     try:
         with _write(rename=True) as conn:
-            keyed = not engines.nova_mode()
-            if not keyed and _name_taken(conn, name):
-                raise exception.AggregateNameExists(aggregate_name=name)
             agg = Aggregate(None, uuid or uuidutils.generate_uuid(), name,
                             timeutils.utcnow(), None)
             agg.id = conn.execute(_INSERT, {
                 'uuid': agg.uuid, 'name': name,
                 'created_at': agg.created_at}).inserted_primary_key[0]
-            if keyed:
-                # A name equal under case folding: a duplicate key.
-                conn.execute(_ADD_NAME, {'aggregate_id': agg.id,
-                                         'name_key': models.name_key(name)})
+            _claim_name(conn, agg, new=True)
             if metadata:
                 conn.execute(_ADD_METADATA, [
                     {'aggregate_id': agg.id, 'key': key, 'value': value}
@@ -292,15 +307,10 @@ def update(aggregate_id, name=None, set_metadata=None, check=None):
             agg = _lock(conn, aggregate_id)
             before = agg.snapshot()
             if name is not None:
-                keyed = not engines.nova_mode()
-                if not keyed and _name_taken(conn, name, exclude_id=agg.id):
-                    raise exception.AggregateNameExists(aggregate_name=name)
                 agg.name, agg.updated_at = name, timeutils.utcnow()
                 conn.execute(_RENAME, {'agg_id': agg.id, 'new_name': name,
                                        'now': agg.updated_at})
-                if keyed:
-                    conn.execute(_RENAME_KEY, {
-                        'agg_id': agg.id, 'new_key': models.name_key(name)})
+                _claim_name(conn, agg, new=False)
             if set_metadata and AZ_KEY in set_metadata:
                 _lock_hosts(conn, agg.hosts)
             if check is not None:
