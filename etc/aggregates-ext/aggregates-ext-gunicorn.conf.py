@@ -16,10 +16,15 @@ raw_env = [
 ]
 
 bind = ['0.0.0.0:9774']
-# Threads per worker process: requests served at once by one process.
+# Processes and their threads.  A Python process runs one thread at a
+# time, so processes are what use the cores: 2 x cores + 1 of them, with
+# 2 threads each so that one can run while the other waits on the database.
+# 5 x 2 fits a 2-core host; on a bigger one raise workers, keeping in mind
+# that each process may hold up to 2 database connections (threads) and
+# one message broker connection.
 worker_class = 'gthread'
-workers = 2
-threads = 8
+workers = 5
+threads = 2
 # The application is loaded in each worker, after the fork (the default):
 # it opens database and message broker connections that must not be
 # shared between processes.

@@ -15,7 +15,7 @@
     python -m aggregates_ext.tests.bench http [--duration 10] [--help]
 
 gunicorn with the shipped
-``etc/aggregates-ext/aggregates-ext-gunicorn.conf.py`` (2 processes of 8
+``etc/aggregates-ext/aggregates-ext-gunicorn.conf.py`` (its workers and
 threads, ``gthread``; only the address, the configuration file and the
 access log's place are changed on its command line), on a
 throwaway MariaDB database (``--database postgresql`` or ``sqlite`` for
@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import re
+import runpy
 import shutil
 import socket
 import subprocess
@@ -169,6 +170,12 @@ def gunicorn_conf():
     raise RuntimeError('%s not found' % GUNICORN_CONF_NAME)
 
 
+def layout():
+    """The shipped file's workers and threads, as gunicorn reads them."""
+    conf = runpy.run_path(gunicorn_conf())
+    return {'workers': conf['workers'], 'threads': conf['threads']}
+
+
 def wrk(url, connections, duration, script=None):
     argv = ['wrk', '-t', str(min(2, connections)), '-c', str(connections),
             '-d', '%ds' % duration, '--latency', '--timeout', '10s']
@@ -213,15 +220,18 @@ def run(args, workdir):
         return {'rows': rows, 'loadavg_start_end': [
             load_start, [round(x, 2) for x in os.getloadavg()]],
             'database': args.database, 'gunicorn_conf': 'shipped',
+            'gunicorn_layout': layout(),
             'duration_s': args.duration}
     finally:
         dep.stop()
 
 
 def table(result):
-    lines = ['', 'HTTP: gunicorn (shipped config: 2 workers x 8 threads), %s, '
-             'wrk over loopback, %d s per cell' % (result['database'],
-                                                   result['duration_s']),
+    shape = result.get('gunicorn_layout') or layout()
+    lines = ['', 'HTTP: gunicorn (shipped config: %d workers x %d threads), '
+             '%s, wrk over loopback, %d s per cell' % (
+                 shape['workers'], shape['threads'], result['database'],
+                 result['duration_s']),
              '%-14s %5s %10s %9s %9s %7s %9s' % (
                  'operation', 'conc', 'req/s', 'p50 ms', 'p99 ms', 'errors',
                  'x conc 1')]
