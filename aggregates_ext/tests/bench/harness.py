@@ -24,10 +24,12 @@
 * ``FanoutProbe``: when the conductor has finished a pre-cache request
   (every host's result recorded, the request marked finished).
 * ``peak_rss_mib``: a process's peak resident set.
+* ``cpu_seconds``: the CPU time processes have used so far.
 """
 
 import collections
 import contextlib
+import os
 import threading
 import time
 
@@ -211,3 +213,34 @@ def peak_rss_mib(pid='self'):
             if line.startswith('VmHWM:'):
                 return int(line.split()[1]) / 1024.0
     return float('nan')
+
+
+def cpu_seconds(pids):
+    """User + system CPU seconds the live processes ``pids`` used so far.
+
+    A process that has gone counts 0; its children are not included.
+    """
+    tick = os.sysconf('SC_CLK_TCK')
+    total = 0
+    for pid in pids:
+        try:
+            with open('/proc/%s/stat' % pid) as f:
+                fields = f.read().rpartition(')')[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def pids_named(comm):
+    """The pids of the processes whose command name is ``comm``."""
+    found = []
+    for name in os.listdir('/proc'):
+        if name.isdigit():
+            try:
+                with open('/proc/%s/comm' % name) as f:
+                    if f.read().strip() == comm:
+                        found.append(int(name))
+            except OSError:
+                pass
+    return found

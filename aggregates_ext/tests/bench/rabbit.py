@@ -208,6 +208,34 @@ class Bench(object):
 
     # -- measurements ---------------------------------------------------------
 
+    def cpu(self):
+        """CPU seconds so far of each party of a fan-out on this machine.
+
+        The agents' and the conductor's process groups, the broker (every
+        ``beam.smp``) and this process (the API side, and the bare client
+        of ``round_trips``).
+        """
+        def group(proc):
+            return processes.group_members(proc.pid) if proc.alive() else []
+        return {
+            'agents': harness.cpu_seconds(
+                [pid for proc in self.agent_procs for pid in group(proc)]),
+            'conductor': harness.cpu_seconds(group(self.conductor)),
+            'broker': harness.cpu_seconds(harness.pids_named('beam.smp')),
+            'this process': harness.cpu_seconds(['self']),
+        }
+
+    @contextlib.contextmanager
+    def cpu_of(self, runs):
+        """CPU ms per run of each party, and wall ms per run, of a block."""
+        found = {}
+        before, t = self.cpu(), time.monotonic()
+        yield found
+        wall, after = time.monotonic() - t, self.cpu()
+        found.update({party: (after[party] - before[party]) * 1e3 / runs
+                      for party in before})
+        found['wall'] = wall * 1e3 / runs
+
     def precache(self, aggregate_id, image_id, timeout=900):
         """Wall seconds from PrecacheAPI.create_request to finished."""
         api = precache.PrecacheAPI(
@@ -241,12 +269,14 @@ class Bench(object):
             os.urandom(self.args.fanout_image_mb * MiB))
         cold = self.precache(agg.id, image['id'])
         # Warm: the median of --repeat requests, by the conductor's time.
-        warm = sorted((self.precache(agg.id, image['id'])
-                       for _ in range(self.args.repeat)),
-                      key=lambda run: run[1])[self.args.repeat // 2]
+        with self.cpu_of(self.args.repeat) as warm_cpu:
+            warm = sorted((self.precache(agg.id, image['id'])
+                           for _ in range(self.args.repeat)),
+                          key=lambda run: run[1])[self.args.repeat // 2]
         rtt = self.round_trips(hosts, image['id'])
         row = dict(n=n, procs=procs, register=reg, cold=cold, warm=warm,
-                   aggregate=agg.id, hosts=hosts, rtt=rtt)
+                   warm_cpu=warm_cpu, aggregate=agg.id, hosts=hosts,
+                   rtt=rtt)
         say('fan-out %d: cold %.2f s %s, warm %.2f s %s; one warm call '
             '%.1f ms (median), slowest host %.1f ms' % (
                 n, cold[0], cold[2], warm[0], warm[2], rtt['median'] * 1e3,
@@ -278,7 +308,8 @@ class Bench(object):
         concurrency = (self.args.precache_concurrency or
                        CONF.image_cache.precache_concurrency)
         parallel = []
-        with futures.ThreadPoolExecutor(concurrency) as pool:
+        with futures.ThreadPoolExecutor(concurrency) as pool, \
+                self.cpu_of(calls) as cpu:
             for _ in range(calls):
                 t = time.monotonic()
                 list(pool.map(lambda host: api.cache_images(
@@ -288,7 +319,8 @@ class Bench(object):
         return {'median': statistics.median(every),
                 'slowest': max(statistics.median(times)
                                for times in per_host.values()),
-                'parallel': statistics.median(parallel)}
+                'parallel': statistics.median(parallel),
+                'parallel_cpu': cpu}
 
     def throughput(self, one_host_aggregate, host):
         size = self.args.throughput_image_mb * MiB
@@ -380,6 +412,29 @@ def report(args, fanouts, size, times, loadavg):
     print('  parallel: the same warm calls to every host, %d at a time, from '
           'a bare client (no database, no recording), median of %d'
           % (concurrency, 3))
+    cores = os.cpu_count()
+    print()
+    print('CPU of the warm fan-out, ms per request, by process (the agents, '
+          'conductor and broker share this machine\'s %d cores); cpu floor = '
+          'the total / %d, x cpu floor = wall / cpu floor' % (cores, cores))
+    parties = ('agents', 'conductor', 'broker', 'this process')
+    print('%6s %-9s %8s %10s %8s %13s %8s %10s %9s %12s' % (
+        ('hosts', 'run') + parties +
+        ('total', 'cpu floor', 'wall ms', 'x cpu floor')))
+    for row in fanouts:
+        for label, cpu in (('fan-out', row['warm_cpu']),
+                           ('parallel', row['rtt']['parallel_cpu'])):
+            total = sum(cpu[p] for p in parties)
+            print('%6d %-9s %8.1f %10.1f %8.1f %13.1f %8.1f %10.1f %9.1f '
+                  '%12.2f' % ((row['n'], label) +
+                              tuple(cpu[p] for p in parties) + (
+                                  total, total / cores, cpu['wall'],
+                                  cpu['wall'] / (total / cores)
+                                  if total else float('nan'))))
+    print('  fan-out: the --repeat warm requests above, from the API-side '
+          'call until this process saw the request finished (it polls every '
+          '20 ms); parallel: the bare client\'s rounds (this process: that '
+          'client).  /proc counts in ticks of 10 ms.')
     print()
     curl = statistics.median(times['curl'])
     print('Download of a %d MiB image from Glance, median of %d runs '
@@ -444,7 +499,8 @@ def main(argv=None):
     if args.out:
         with open(args.out, 'w') as f:
             json.dump({'ok': True, 'table': text.getvalue(), 'fanouts': [
-                {k: row[k] for k in ('n', 'procs', 'cold', 'warm', 'rtt')}
+                {k: row[k] for k in ('n', 'procs', 'cold', 'warm', 'warm_cpu',
+                                     'rtt')}
                 for row in fanouts], 'download': dict(
                     times, size_mib=size // MiB)}, f, indent=1)
     say('total %.0f s; work dir %s' % (time.monotonic() - started,
