@@ -36,6 +36,7 @@ import time
 import sqlalchemy as sa
 
 from aggregates_ext.compute.image_cache import base
+from aggregates_ext.tests.functional import processes
 
 
 class InstantDriver(base.ImageCacheDriver):
@@ -220,16 +221,12 @@ def cpu_seconds(pids):
 
     A process that has gone counts 0; its children are not included.
     """
-    tick = os.sysconf('SC_CLK_TCK')
     total = 0
     for pid in pids:
-        try:
-            with open('/proc/%s/stat' % pid) as f:
-                fields = f.read().rpartition(')')[2].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / tick
+        fields = processes.stat_fields(pid)
+        if fields is not None:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf('SC_CLK_TCK')
 
 
 def pids_named(comm):

@@ -227,7 +227,7 @@ def run(args, workdir):
 
 
 def table(result):
-    shape = result.get('gunicorn_layout') or layout()
+    shape = result['gunicorn_layout']
     lines = ['', 'HTTP: gunicorn (shipped config: %d workers x %d threads), '
              '%s, wrk over loopback, %d s per cell' % (
                  shape['workers'], shape['threads'], result['database'],

@@ -90,14 +90,23 @@ def _pdeathsig():
         pass
 
 
-def _stat(pid):
-    """(ppid, pgid) of a live process, or None."""
+def stat_fields(pid):
+    """The fields of ``/proc/<pid>/stat`` after the command name, or None.
+
+    ``[0]`` is the state, ``[1]`` the ppid, ``[2]`` the pgid, ``[11]`` and
+    ``[12]`` the user and system CPU time in clock ticks (proc(5)).
+    """
     try:
-        with open('/proc/%d/stat' % pid) as f:
-            fields = f.read().rpartition(')')[2].split()
+        with open('/proc/%s/stat' % pid) as f:
+            return f.read().rpartition(')')[2].split()
     except OSError:
         return None
-    if fields[0] == 'Z':
+
+
+def _stat(pid):
+    """(ppid, pgid) of a live process, or None."""
+    fields = stat_fields(pid)
+    if fields is None or fields[0] == 'Z':
         return None
     return int(fields[1]), int(fields[2])
 
