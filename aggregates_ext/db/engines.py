@@ -21,6 +21,7 @@ from oslo_db import api as oslo_db_api
 from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import engines as oslo_engines
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 _state = threading.local()
 
@@ -82,10 +83,12 @@ class _Database:
                 yield session
 
     @contextlib.contextmanager
-    def reader(self, connection=False):
+    def reader(self, connection=False, snapshot=False):
         manager = self.context_manager.reader
         with self._one_connection():
             with _mode(manager, connection).using(_Ctx()) as session:
+                if snapshot:
+                    _one_snapshot(session)
                 yield session
 
     @contextlib.contextmanager
@@ -180,9 +183,13 @@ def writer(connection=False):
     return _own.writer(connection)
 
 
-def reader(connection=False):
-    """A read transaction on this service's own database."""
-    return _own.reader(connection)
+def reader(connection=False, snapshot=False):
+    """A read transaction on this service's own database.
+
+    :param snapshot: every statement of the transaction sees the database
+        as it was at the first (see ``_one_snapshot``)
+    """
+    return _own.reader(connection, snapshot)
 
 
 def nova_mode():
@@ -212,6 +219,26 @@ def cell_engine(connection):
             engine = oslo_engines.create_engine(connection, max_retries=0)
             _cells[connection] = engine
         return engine
+
+
+def _one_snapshot(session):
+    """Make the transaction's statements read one snapshot, not one each.
+
+    Our MySQL and PostgreSQL connections run READ COMMITTED, where each
+    statement sees what was committed when it began: a request read with
+    its hosts' results and its images (one SELECT per table) can show a
+    host's final result beside the image states from before it.  REPEATABLE
+    READ, for this transaction only, reads every table as of the first
+    statement; a transaction that only reads never fails for it.  SQLite
+    already reads one snapshot per transaction (oslo.db emits the BEGIN).
+    """
+    if isinstance(session, orm.Session):
+        dialect = session.get_bind().dialect
+    else:
+        dialect = session.dialect
+    if dialect.name in ('mysql', 'postgresql'):
+        session.execute(sa.text(
+            'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ'))
 
 
 class _Ctx:

@@ -65,7 +65,8 @@ def get_request(request_uuid, aggregate_id=None, results=True):
     :param results: False: without them (``results`` and ``images`` are
         empty; ``host_states`` reads what the fan-out needs of them)
     """
-    with engines.reader() as session:
+    # One snapshot: the results and the images are read by two SELECTs.
+    with engines.reader(snapshot=results) as session:
         query = session.query(models.PrecacheRequest).filter_by(
             uuid=request_uuid)
         if not results:
@@ -88,7 +89,7 @@ def host_states(request_pk):
     """
     results = models.PrecacheHostResult.__table__
     images = models.PrecacheHostImage.__table__
-    with engines.reader(connection=True) as conn:
+    with engines.reader(connection=True, snapshot=True) as conn:
         found = {host: (status, via, []) for host, status, via in
                  conn.execute(sa.select(
                      results.c.host, results.c.status, results.c.via).where(
@@ -108,7 +109,7 @@ def list_requests(aggregate_id=None, status=None, request_id=None,
     :param marker: the uuid of the last request of the previous page
     :raises MarkerNotFound: no such request among those listed
     """
-    with engines.reader() as session:
+    with engines.reader(snapshot=True) as session:
         query = session.query(models.PrecacheRequest)
         if aggregate_id is not None:
             query = query.filter_by(aggregate_id=aggregate_id)

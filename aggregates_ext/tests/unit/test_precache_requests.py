@@ -5,12 +5,18 @@ what every host made of every image, the reasons of failures, the POST's
 Location and request id, filters and paging.
 """
 
+import datetime
 import os
 import urllib.parse
 
+from oslo_utils import timeutils
+import sqlalchemy as sa
+
 from aggregates_ext.compute import manager as compute_manager
 from aggregates_ext.db import aggregates as agg_db
+from aggregates_ext.db import engines
 from aggregates_ext.db import hosts as hosts_db
+from aggregates_ext.db import models
 from aggregates_ext.db import precache as precache_db
 from aggregates_ext.tests.unit.api import base
 from aggregates_ext.tests.unit import test_precache_flow as flow
@@ -182,13 +188,51 @@ class TestPrecacheStatus(flow.PrecacheTestCase):
             unreported['status'], unreported['bytes_done'],
             unreported['bytes_total']))
 
+    def test_a_result_committed_mid_read_is_shown_whole_or_not_at_all(self):
+        """A host's final result lands between the reads of its tables.
+
+        The request's images and its hosts' results are read by two
+        SELECTs; a conductor that records the host's failure (its result
+        and its images' states, in one transaction) between the two must
+        not make the host look failed with its image still downloading.
+        """
+        agg = self.aggregate_with(self.cloud.agent_names[:1])
+        request = precache_db.create_request(
+            agg_db.get(agg['id']).snapshot(), [IMAGE_ID])
+        precache_db.save_host_result(request.uuid, 'compute-0', 'running',
+                                     {})
+        precache_db.save_progress(request.uuid, 'compute-0', IMAGE_ID,
+                                  1024, 4096)
+        path = '/os-aggregates/%s/precache-requests/%s' % (agg['id'],
+                                                           request.uuid)
+        children = []
+
+        def commit_between(conn, cursor, statement, *args):
+            if 'FROM precache_host_' not in statement or len(children) > 1:
+                return
+            children.append(statement)
+            if len(children) == 2:
+                precache_db.save_host_result(
+                    request.uuid, 'compute-0', 'failed',
+                    {IMAGE_ID: ('error', 'timeout', 'No answer in time')},
+                    'MessagingTimeout')
+        engine = engines.get_engine()
+        sa.event.listen(engine, 'before_cursor_execute', commit_between)
+        try:
+            shown = self.get(path)
+        finally:
+            sa.event.remove(engine, 'before_cursor_execute', commit_between)
+        self.assertEqual(2, len(children), children)
+
+        def host_and_image(resp):
+            self.assertEqual(200, resp.status_int, resp.body)
+            (host,) = resp.json_body_or_none['precache_request']['hosts']
+            return host['status'], host['images'][0]['status']
+        # As it was when the read began; the next read shows the failure.
+        self.assertEqual(('running', 'downloading'), host_and_image(shown))
+        self.assertEqual(('failed', 'error'), host_and_image(self.get(path)))
+
     def reported_long_ago(self, request_uuid):
-        import datetime
-
-        from oslo_utils import timeutils
-
-        from aggregates_ext.db import engines
-        from aggregates_ext.db import models
         table = models.PrecacheHostImage.__table__
         with engines.writer() as session:
             session.execute(table.update().values(
