@@ -114,9 +114,13 @@ def command(python, peer, hosts, extra=()):
             '--hosts', str(hosts)] + list(extra)
 
 
-def environ():
-    # eventlet, Nova's functional-test default (the peer's headline).
+def environ(threads=False):
+    """The peer's environment, on eventlet or native threads.
+
+    Eventlet is Nova's functional-test default and the peer's headline;
+    ``threads``: native threads, as ours run.
+    """
     env = {k: v for k, v in os.environ.items()
            if k not in ('VIRTUAL_ENV', 'PYTHONPATH')}
-    env['OS_NOVA_DISABLE_EVENTLET_PATCHING'] = '0'
+    env['OS_NOVA_DISABLE_EVENTLET_PATCHING'] = '1' if threads else '0'
     return env
