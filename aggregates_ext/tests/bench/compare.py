@@ -113,9 +113,9 @@ def in_process(runner, profile, python, peer_path):
               '--sweep-delays-ms', p['sweep_delays_ms']]
     ours = [sys.executable, '-m', 'aggregates_ext.tests.bench.inprocess',
             '--client-reps', str(p['client_reps'])] + common
-    # Nova's images POST again on native threads, as ours run: under
-    # eventlet its conductor's green threads wait until the API's request
-    # yields, while native ones take turns with it for the interpreter.
+    # Nova's images POST again on native threads, as ours run, so that the
+    # POST, which wakes the conductor in the same process, is also compared
+    # at one threading model.
     threads = ['--skip-crud', '--sweep', '', '--image-reps',
                str(p['image_reps']), '--rpc-pool-size',
                str(THREADS_RPC_POOL)]
