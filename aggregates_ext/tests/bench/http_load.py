@@ -146,7 +146,9 @@ class GunicornAPI:
                 if requests.get(self.url + '/os-aggregates', headers=HEADERS,
                                 timeout=5).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # Refused until it listens; accepted but unanswered while
+                # its workers still load on a busy machine.
                 pass
             time.sleep(0.2)
         raise RuntimeError('gunicorn did not answer in 120 s')
