@@ -103,14 +103,22 @@ def host_states(request_pk):
 
 
 def list_requests(aggregate_id=None, status=None, request_id=None,
-                  limit=None, marker=None, newest_first=False):
+                  limit=None, marker=None, newest_first=False, results=True):
     """Requests, optionally of one aggregate, status or POST request id.
 
+    Each with its hosts' results (what a summary counts), never with its
+    images' rows (``images`` is empty): a list shows no image states.
+
     :param marker: the uuid of the last request of the previous page
+    :param results: False: without the results either
     :raises MarkerNotFound: no such request among those listed
     """
-    with engines.reader(snapshot=True) as session:
-        query = session.query(models.PrecacheRequest)
+    # One snapshot: the requests and their results are read by two SELECTs.
+    with engines.reader(snapshot=results) as session:
+        query = session.query(models.PrecacheRequest).options(
+            orm.noload(models.PrecacheRequest.images))
+        if not results:
+            query = query.options(orm.noload(models.PrecacheRequest.results))
         if aggregate_id is not None:
             query = query.filter_by(aggregate_id=aggregate_id)
         if status:

@@ -7,6 +7,7 @@ Location and request id, filters and paging.
 
 import datetime
 import os
+import threading
 import urllib.parse
 
 from oslo_utils import timeutils
@@ -118,6 +119,43 @@ class TestPrecacheStatus(flow.PrecacheTestCase):
                                 .json_body_or_none['precache_requests']))
         self.assertEqual([], self.get(path + '?status=failed')
                          .json_body_or_none['precache_requests'])
+
+    def test_list_reads_no_image_rows_and_a_fixed_number_of_queries(self):
+        """A summary counts hosts: the images' rows are not read for it."""
+        agg = self.aggregate_with(self.cloud.agent_names)
+        path = '/os-aggregates/%s/precache-requests' % agg['id']
+
+        def listed():
+            # The API's own statements: the conductor's recorder thread
+            # may still be writing the last results.
+            mine = threading.get_ident()
+            statements = []
+
+            def count(conn, cursor, statement, *args):
+                if threading.get_ident() == mine:
+                    statements.append(statement)
+            engine = engines.get_engine()
+            sa.event.listen(engine, 'before_cursor_execute', count)
+            try:
+                resp = self.get(path)
+            finally:
+                sa.event.remove(engine, 'before_cursor_execute', count)
+            self.assertEqual(200, resp.status_int, resp.body)
+            return resp.json_body_or_none['precache_requests'], statements
+
+        self.register(OTHER_ID, b'x' * 4096)
+        self.started(agg['id'], [IMAGE_ID, OTHER_ID])
+        _, few = listed()
+        for _ in range(3):
+            self.started(agg['id'], [IMAGE_ID])
+        four, many = listed()
+        self.assertEqual(len(few), len(many), many)
+        self.assertEqual([], [q for q in few + many
+                              if 'precache_host_images' in q])
+        self.assertEqual([{'hosts': 2, 'done': 2, 'failed': 0,
+                           'skipped': 0, 'remaining': 0}] * 4,
+                         [r['counts'] for r in four])
+        self.assertEqual([IMAGE_ID, OTHER_ID], four[-1]['images'])
 
     def test_errors(self):
         agg = self.aggregate_with([])
