@@ -60,7 +60,9 @@ class PrecacheAPI:
 
     def list_requests(self, context, aggregate_id, status=None,
                       request_id=None, limit=None, marker=None):
-        """The aggregate's requests, newest first.
+        """The aggregate's requests, newest first, with their hosts' results.
+
+        Without their images' rows: a list shows counts of hosts only.
 
         :raises AggregateNotFound: no such aggregate
         :raises MarkerNotFound: ``marker`` is not one of its requests
@@ -68,7 +70,7 @@ class PrecacheAPI:
         agg_db.get(aggregate_id)
         return precache_db.list_requests(
             aggregate_id=aggregate_id, status=status, request_id=request_id,
-            limit=limit, marker=marker, newest_first=True)
+            limit=limit, marker=marker, newest_first=True, images=False)
 
     def get_request(self, context, aggregate_id, request_uuid):
         """One request of the aggregate, with its hosts and images.

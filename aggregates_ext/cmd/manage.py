@@ -36,7 +36,8 @@ def _db_version():
 
 
 def _precache_list():
-    for req in precache_db.list_requests(results=False):
+    for req in precache_db.list_requests(results=False,
+                                         images=False):
         print('%s  aggregate %-6s %-9s %s  images: %s' % (
             req.uuid, req.aggregate_id, req.status,
             req.created_at.isoformat(), ', '.join(req.image_ids)))

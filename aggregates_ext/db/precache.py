@@ -103,22 +103,24 @@ def host_states(request_pk):
 
 
 def list_requests(aggregate_id=None, status=None, request_id=None,
-                  limit=None, marker=None, newest_first=False, results=True):
+                  limit=None, marker=None, newest_first=False, results=True,
+                  images=True):
     """Requests, optionally of one aggregate, status or POST request id.
 
-    Each with its hosts' results (what a summary counts), never with its
-    images' rows (``images`` is empty): a list shows no image states.
-
     :param marker: the uuid of the last request of the previous page
-    :param results: False: without the results either
+    :param results: False: without the hosts' results (``results`` empty)
+    :param images: False: without the images' rows (``images`` empty;
+        the API's list shows counts of hosts, no image states)
     :raises MarkerNotFound: no such request among those listed
     """
-    # One snapshot: the requests and their results are read by two SELECTs.
-    with engines.reader(snapshot=results) as session:
-        query = session.query(models.PrecacheRequest).options(
-            orm.noload(models.PrecacheRequest.images))
+    # One snapshot: the requests and their children are read by separate
+    # SELECTs.
+    with engines.reader(snapshot=results or images) as session:
+        query = session.query(models.PrecacheRequest)
         if not results:
             query = query.options(orm.noload(models.PrecacheRequest.results))
+        if not images:
+            query = query.options(orm.noload(models.PrecacheRequest.images))
         if aggregate_id is not None:
             query = query.filter_by(aggregate_id=aggregate_id)
         if status:
