@@ -61,7 +61,9 @@ class AllInOne:
     def start(self, notification_sink=None):
         """Migrate the database, then start the conductor and the agents."""
         engines.configure(CONF)
-        migration.upgrade()
+        # alembic only when there is something to do (it costs memory).
+        if migration.version() != migration.head():
+            migration.upgrade()
         rpc.init(CONF, transport_url=self.transport_url)
         notifications.init(transport=rpc.get_notification_transport(),
                            sink=notification_sink)
