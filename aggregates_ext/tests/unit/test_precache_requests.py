@@ -33,6 +33,15 @@ class TestPrecacheStatus(flow.PrecacheTestCase):
         kwargs.setdefault('version', '2.81')
         return self.req('GET', path, **kwargs)
 
+    def get_with_statement_hook(self, path, hook):
+        """GET ``path``, ``hook`` called before every SQL statement."""
+        engine = engines.get_engine()
+        sa.event.listen(engine, 'before_cursor_execute', hook)
+        try:
+            return self.get(path)
+        finally:
+            sa.event.remove(engine, 'before_cursor_execute', hook)
+
     def started(self, agg_id, image_ids):
         resp = self.precache(agg_id, image_ids)
         self.assertEqual(202, resp.status_int, resp.body)
@@ -134,12 +143,7 @@ class TestPrecacheStatus(flow.PrecacheTestCase):
             def count(conn, cursor, statement, *args):
                 if threading.get_ident() == mine:
                     statements.append(statement)
-            engine = engines.get_engine()
-            sa.event.listen(engine, 'before_cursor_execute', count)
-            try:
-                resp = self.get(path)
-            finally:
-                sa.event.remove(engine, 'before_cursor_execute', count)
+            resp = self.get_with_statement_hook(path, count)
             self.assertEqual(200, resp.status_int, resp.body)
             return resp.json_body_or_none['precache_requests'], statements
 
@@ -254,12 +258,7 @@ class TestPrecacheStatus(flow.PrecacheTestCase):
                     request.uuid, 'compute-0', 'failed',
                     {IMAGE_ID: ('error', 'timeout', 'No answer in time')},
                     'MessagingTimeout')
-        engine = engines.get_engine()
-        sa.event.listen(engine, 'before_cursor_execute', commit_between)
-        try:
-            shown = self.get(path)
-        finally:
-            sa.event.remove(engine, 'before_cursor_execute', commit_between)
+        shown = self.get_with_statement_hook(path, commit_between)
         self.assertEqual(2, len(children), children)
 
         def host_and_image(resp):
