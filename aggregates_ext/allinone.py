@@ -60,10 +60,11 @@ class AllInOne:
 
     def start(self, notification_sink=None):
         """Migrate the database, then start the conductor and the agents."""
-        engines.configure(CONF)
-        # alembic only when there is something to do (it costs memory).
+        connection = engines.configure(CONF)
+        # alembic only when there is something to do, and in a child
+        # process (it costs memory).
         if migration.version() != migration.head():
-            migration.upgrade()
+            migration.upgrade_in_child(connection)
         rpc.init(CONF, transport_url=self.transport_url)
         notifications.init(transport=rpc.get_notification_transport(),
                            sink=notification_sink)

@@ -27,16 +27,37 @@ except startup.StartupError as exc:
 print('alembic' in sys.modules)
 '''
 
+# The all-in-one's first start on a new SQLite file, in a new interpreter:
+# the revision it leaves, and whether alembic was imported into it.
+_FIRST_START = '''
+import sys
+from aggregates_ext import allinone, conf
+from aggregates_ext.db import migration
+conf.CONF([], project='aggregates-ext', default_config_files=[])
+conf.CONF.set_override('state_path', sys.argv[1])
+conf.CONF.set_override('transport_url', 'fake://')
+conf.CONF.set_override('source', 'local', group='image')
+cloud = allinone.AllInOne(agents=1).start()
+try:
+    print(migration.version())
+    print('alembic' in sys.modules)
+finally:
+    cloud.stop()
+'''
+
 
 class TestRevision(testtools.TestCase):
 
-    def check_in_a_new_process(self, url):
+    def run_in_a_new_process(self, script, arg):
         env = dict(os.environ)
         env.pop('PYTHONWARNINGS', None)
-        out = subprocess.run([sys.executable, '-c', _CHECK, url],
+        out = subprocess.run([sys.executable, '-c', script, arg],
                              capture_output=True, text=True, check=True,
                              env=env, timeout=60)
         return out.stdout.strip().splitlines()[-2:]
+
+    def check_in_a_new_process(self, url):
+        return self.run_in_a_new_process(_CHECK, url)
 
     def test_head_is_the_scripts_head(self):
         self.assertEqual(migration.scripts_head(), migration.head())
@@ -54,3 +75,15 @@ class TestRevision(testtools.TestCase):
         self.assertIn('schema is at revision none, this release needs %s'
                       % migration.head(), said)
         self.assertIn('aggregates-ext-manage db sync', said)
+
+    def test_all_in_one_migrates_a_new_database_in_a_child(self):
+        state = self.useFixture(fixtures.TempDir()).path
+        self.assertEqual([migration.head(), 'False'],
+                         self.run_in_a_new_process(_FIRST_START, state))
+
+    def test_a_failed_migration_in_the_child_is_raised(self):
+        # Nothing listens on port 1: the child cannot connect.
+        self.assertRaisesRegex(
+            RuntimeError, 'database migration failed',
+            migration.upgrade_in_child,
+            'postgresql+psycopg2://nobody@127.0.0.1:1/none')
