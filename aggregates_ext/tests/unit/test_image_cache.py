@@ -289,6 +289,51 @@ class LibvirtDriverTestCase(ImageCacheTestCase):
         self.assertEqual([False, True], sorted(results))
         self.assertEqual(1, self.image_api.downloads)
 
+    def advice_given(self, fail=False):
+        """Record the kernel's page cache advice (and pass it on)."""
+        given = []
+        real = os.posix_fadvise
+
+        def advise(fd, offset, length, advice):
+            given.append((os.path.basename(os.readlink('/proc/self/fd/%d'
+                                                       % fd)),
+                          offset, length, advice))
+            if fail:
+                raise OSError(22, 'Invalid argument')
+            real(fd, offset, length, advice)
+        self.useFixture(fixtures.MonkeyPatch('os.posix_fadvise', advise))
+        self.useFixture(fixtures.MonkeyPatch(
+            'aggregates_ext.compute.image_cache.fetch.WRITE_BEHIND_BYTES',
+            4096))
+        return given
+
+    @testtools.skipUnless(hasattr(os, 'posix_fadvise') and
+                          os.path.isdir('/proc/self/fd'), 'Linux only')
+    def test_download_is_written_behind_as_it_arrives(self):
+        self.register()
+        given = self.advice_given()
+        driver = self.libvirt_driver()
+        self.assertTrue(driver.cache_image(None, IMAGE_ID))
+        with open(driver.image_path(IMAGE_ID), 'rb') as f:
+            self.assertEqual(self.data, f.read())
+        # Each written range once, in order, while it is still the part
+        # file; the last 100 bytes are left to the fsync.
+        part = os.path.basename(driver.image_path(IMAGE_ID)) + '.part'
+        self.assertEqual(
+            [(part, offset, 4096, os.POSIX_FADV_DONTNEED)
+             for offset in (0, 4096, 8192)], given)
+
+    @testtools.skipUnless(hasattr(os, 'posix_fadvise') and
+                          os.path.isdir('/proc/self/fd'), 'Linux only')
+    def test_refused_write_behind_advice_still_caches(self):
+        self.register()
+        given = self.advice_given(fail=True)
+        driver = self.libvirt_driver()
+        self.assertTrue(driver.cache_image(None, IMAGE_ID))
+        self.assertEqual(3, len(given))
+        with open(driver.image_path(IMAGE_ID), 'rb') as f:
+            self.assertEqual(self.data, f.read())
+
     def test_different_images_cached_side_by_side(self):
         self.register()
         self.register(data=b'other image', image_id=OTHER_ID)
