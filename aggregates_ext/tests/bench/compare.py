@@ -45,7 +45,7 @@ CRUD = [
 ]
 # Every figure below comes from runs with these counts; smoke shrinks them.
 PROFILES = {
-    'full': {'hosts': [10, 50], 'rounds': 2, 'aggs': 200, 'list_reps': 50,
+    'full': {'hosts': [10, 50], 'rounds': 3, 'aggs': 200, 'list_reps': 50,
              'image_reps': 5, 'sweep': '1,8', 'sweep_delays_ms': '0,20',
              'scaling': [10, 50, 200], 'client_reps': 200,
              'rabbit': ['--agents', '1,10,50', '--throughput-image-mb',
