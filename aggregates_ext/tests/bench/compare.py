@@ -49,7 +49,7 @@ PROFILES = {
              'image_reps': 5, 'sweep': '1,8', 'sweep_delays_ms': '0,20',
              'scaling': [10, 50, 200], 'client_reps': 200,
              'rabbit': ['--agents', '1,10,50', '--throughput-image-mb',
-                        '1024', '--repeat', '3']},
+                        '1024', '--repeat', '5']},
     'smoke': {'hosts': [2], 'rounds': 1, 'aggs': 3, 'list_reps': 2,
               'image_reps': 1, 'sweep': '1', 'sweep_delays_ms': '0',
               'scaling': [1, 2], 'client_reps': 5,
