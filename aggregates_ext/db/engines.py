@@ -44,16 +44,13 @@ class _Database:
 
     def configure(self, connection, conf):
         self.sqlite_lock_dir = None
-        if connection.startswith('sqlite'):
+        if in_memory(connection):
+            self.memory_lock = threading.RLock()
+        elif connection.startswith('sqlite'):
             database = sa.engine.make_url(connection).database
-            if database and database != ':memory:':
-                self.context_manager.append_on_engine_create(_sqlite_file)
-                self.sqlite_lock_dir = os.path.dirname(
-                    os.path.abspath(database))
-                self.sqlite_lock_name = (
-                    os.path.basename(database) + '.lock')
-            else:
-                self.memory_lock = threading.RLock()
+            self.context_manager.append_on_engine_create(_sqlite_file)
+            self.sqlite_lock_dir = os.path.dirname(os.path.abspath(database))
+            self.sqlite_lock_name = os.path.basename(database) + '.lock'
         elif connection.startswith('mysql'):
             self.context_manager.append_on_engine_create(
                 _mysql_read_committed)
@@ -122,6 +119,17 @@ class _Database:
                 yield
             finally:
                 _state.held = None
+
+
+def in_memory(connection):
+    """Whether ``connection`` is an in-memory SQLite database.
+
+    Such a database exists only in the process that opened it.
+    """
+    if not connection.startswith('sqlite'):
+        return False
+    database = sa.engine.make_url(connection).database
+    return not database or database == ':memory:'
 
 
 def _mode(manager, connection):

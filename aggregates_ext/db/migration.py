@@ -64,9 +64,7 @@ def upgrade_in_child(connection):
 
     :raises RuntimeError: the migration failed (its log is on stderr).
     """
-    url = sa.engine.make_url(connection)
-    if url.get_backend_name() == 'sqlite' and url.database in (
-            None, '', ':memory:'):
+    if engines.in_memory(connection):
         upgrade()
         return
     done = subprocess.run([sys.executable, '-c', _CHILD],

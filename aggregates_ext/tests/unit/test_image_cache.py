@@ -30,6 +30,10 @@ MiB = 1024 * 1024
 IMAGE_ID = '0f2cf2f8-4b5a-4a56-8d3e-6a0c7e9d1b21'
 OTHER_ID = '5d7d4a59-8f7b-4a4e-b7a7-0d3c5a1f9e10'
 THIRD_ID = '9c1e7b3a-2d4f-4e6a-8b5c-7f0a1d2e3c4b'
+# Page cache advice, and /proc to see which file it was given for.
+LINUX_ONLY = testtools.skipUnless(
+    hasattr(os, 'posix_fadvise') and os.path.isdir('/proc/self/fd'),
+    'Linux only')
 
 
 class CountingImageAPI:
@@ -307,8 +311,7 @@ class LibvirtDriverTestCase(ImageCacheTestCase):
             4096))
         return given
 
-    @testtools.skipUnless(hasattr(os, 'posix_fadvise') and
-                          os.path.isdir('/proc/self/fd'), 'Linux only')
+    @LINUX_ONLY
     def test_download_is_written_behind_as_it_arrives(self):
         self.register()
         given = self.advice_given()
@@ -323,8 +326,7 @@ class LibvirtDriverTestCase(ImageCacheTestCase):
             [(part, offset, 4096, os.POSIX_FADV_DONTNEED)
              for offset in (0, 4096, 8192)], given)
 
-    @testtools.skipUnless(hasattr(os, 'posix_fadvise') and
-                          os.path.isdir('/proc/self/fd'), 'Linux only')
+    @LINUX_ONLY
     def test_refused_write_behind_advice_still_caches(self):
         self.register()
         given = self.advice_given(fail=True)
