@@ -13,12 +13,17 @@
 """Several compute agents in one process, for the benchmark.
 
     python -m aggregates_ext.tests.bench.agents --config-file X \\
-        --hosts h1,h2,... --instances-root DIR
+        --hosts h1,h2,... --instances-root DIR [--bare]
 
 Each host is a real ``service.ComputeService`` (its own RPC server, so its
 own broker connection, its own heartbeat timer) with its own
 ``LibvirtDriver`` below ``DIR/<host>`` and its own Glance client; they
 share the process's transport and its GIL.  SIGTERM stops them all.
+
+``--bare``: instead, each host is a bare oslo.messaging RPC server on the
+agents' topic whose ``cache_images`` answers "existing" at once (no image
+cache, no heartbeat, no database): what the broker and oslo.messaging
+alone cost a warm fan-out, for comparison with the real agents.
 """
 
 import argparse
@@ -28,9 +33,11 @@ import sys
 import threading
 
 from oslo_log import log as logging
+import oslo_messaging as messaging
 
 from aggregates_ext import allinone
 from aggregates_ext.compute.image_cache import libvirt
+from aggregates_ext.compute import rpcapi as compute_rpcapi
 from aggregates_ext import conf
 from aggregates_ext.image import glance
 from aggregates_ext import rpc
@@ -39,11 +46,33 @@ from aggregates_ext import service
 CONF = conf.CONF
 
 
+class BareEndpoint:
+    """The agents' RPC interface with nothing behind it."""
+
+    target = messaging.Target(version=compute_rpcapi.RPC_API_VERSION)
+
+    def cache_images(self, context, image_ids, request_id=None):
+        return {image_id: {'status': 'existing', 'reason_code': None,
+                           'reason': None} for image_id in image_ids}
+
+
+def bare_servers(hosts):
+    servers = []
+    for host in hosts:
+        server = rpc.get_server(messaging.Target(
+            topic=compute_rpcapi.RPC_TOPIC, server=host), [BareEndpoint()])
+        server.start(override_pool_size=allinone.AGENT_RPC_POOL)
+        servers.append(server)
+    return servers
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument('--config-file', required=True)
     parser.add_argument('--hosts', required=True)
     parser.add_argument('--instances-root', required=True)
+    parser.add_argument('--bare', action='store_true',
+                        help='bare RPC servers instead of agents')
     args = parser.parse_args(argv)
     logging.register_options(CONF)
     CONF(['--config-file', args.config_file], project='aggregates-ext')
@@ -52,6 +81,16 @@ def main(argv=None):
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: stop.set())
     signal.signal(signal.SIGINT, lambda *a: stop.set())
+    if args.bare:
+        servers = bare_servers(args.hosts.split(','))
+        print('READY %d' % len(servers), flush=True)
+        stop.wait()
+        for server in servers:
+            server.stop()
+        for server in servers:
+            server.wait()
+        rpc.cleanup()
+        return 0
     agents = []
     for host in args.hosts.split(','):
         driver = libvirt.LibvirtDriver(

@@ -168,12 +168,13 @@ class Bench(object):
         say('setup (Glance, database, vhost, conductor): %.1f s'
             % (time.monotonic() - t))
 
-    def start_agents(self, hosts):
+    def start_agents(self, hosts, bare=False):
+        """Agent processes for ``hosts``; ``bare``: bare RPC servers."""
         per = self.args.per_process
         groups = [hosts[i:i + per] for i in range(0, len(hosts), per)]
         procs = []
         for n, group in enumerate(groups):
-            name = 'agents-%s-%d' % (hosts[0], n)
+            name = '%s-%s-%d' % ('bare' if bare else 'agents', hosts[0], n)
             log_file = os.path.join(self.dir, name + '.oslo.log')
             path = os.path.join(self.dir, name + '.conf')
             support.write_conf(path, support.merge(self.sections, {
@@ -182,7 +183,8 @@ class Bench(object):
                 name, [sys.executable, '-m',
                        'aggregates_ext.tests.bench.agents', '--config-file',
                        path, '--hosts', ','.join(group),
-                       '--instances-root', os.path.join(self.dir, 'hosts')],
+                       '--instances-root', os.path.join(self.dir, 'hosts')] +
+                (['--bare'] if bare else []),
                 os.path.join(self.dir, name + '.log'), cwd=self.dir)
             proc.oslo_log = log_file
             proc.start()
@@ -190,12 +192,18 @@ class Bench(object):
         self.agent_procs = procs
         t = time.monotonic()
 
+        def ready():
+            for proc in procs:
+                proc.check_alive()
+            return all('READY' in proc.log_text() for proc in procs)
+
         def registered():
             for proc in procs:
                 proc.check_alive()
             found = hosts_db.get_many(hosts)
             return len(found) == len(hosts)
-        support.wait_for(registered, 300, interval=0.2,
+        # Bare servers have no heartbeat: they are ready once listening.
+        support.wait_for(ready if bare else registered, 300, interval=0.2,
                          what='%d agents to register' % len(hosts))
         return len(groups), time.monotonic() - t
 
@@ -305,6 +313,19 @@ class Bench(object):
         # The same calls, ``precache_concurrency`` at a time, as a bare
         # client makes them (no database, no recording): what the broker
         # and the agents allow.
+        parallel, cpu = self.parallel_calls(api, hosts, image_id, calls)
+        return {'median': statistics.median(every),
+                'slowest': max(statistics.median(times)
+                               for times in per_host.values()),
+                'parallel': parallel, 'parallel_cpu': cpu}
+
+    def parallel_calls(self, api, hosts, image_id, calls):
+        """A warm call to every host, ``precache_concurrency`` at a time.
+
+        :returns: the median wall seconds of ``calls`` rounds, and the
+            CPU of each party per round (``cpu_of``)
+        """
+        context = admin_context()
         concurrency = (self.args.precache_concurrency or
                        CONF.image_cache.precache_concurrency)
         parallel = []
@@ -312,15 +333,28 @@ class Bench(object):
                 self.cpu_of(calls) as cpu:
             for _ in range(calls):
                 t = time.monotonic()
-                list(pool.map(lambda host: api.cache_images(
+                answers = list(pool.map(lambda host: api.cache_images(
                     context, host, [image_id], request_id='bench-rtt'),
                     hosts))
                 parallel.append(time.monotonic() - t)
-        return {'median': statistics.median(every),
-                'slowest': max(statistics.median(times)
-                               for times in per_host.values()),
-                'parallel': statistics.median(parallel),
-                'parallel_cpu': cpu}
+        if any(a[image_id]['status'] != 'existing' for a in answers):
+            raise RuntimeError('a warm call did not answer "existing"')
+        return statistics.median(parallel), cpu
+
+    def bare_round_trips(self, hosts, calls=3):
+        """The bare client's rounds again, on bare RPC servers.
+
+        The agents are replaced by bare oslo.messaging servers on the same
+        topic and hosts, as many per process: what the broker and
+        oslo.messaging alone allow on this machine.
+        """
+        self.stop_agents()
+        self.start_agents(hosts, bare=True)
+        api = compute_rpcapi.ComputeAPI()
+        # One round unmeasured, as the agents had the fan-out before theirs.
+        self.parallel_calls(api, hosts, 'bare', 1)
+        parallel, cpu = self.parallel_calls(api, hosts, 'bare', calls)
+        return {'parallel': parallel, 'parallel_cpu': cpu}
 
     def throughput(self, one_host_aggregate, host):
         size = self.args.throughput_image_mb * MiB
@@ -398,20 +432,25 @@ def report(args, fanouts, size, times, loadavg):
     print('Warm fan-out against its RPC floor: ceil(hosts / %d) x the median '
           'warm call to one host, plus the slowest host\'s median call, '
           'measured on the same agents after the fan-out' % concurrency)
-    print('%6s %9s %10s %9s %11s %9s %8s %11s' % (
+    print('%6s %9s %10s %9s %11s %9s %8s %11s %8s %12s' % (
         'hosts', 'call ms', 'slowest ms', 'floor ms', 'parallel ms',
-        'cond. ms', 'x floor', 'x parallel'))
+        'cond. ms', 'x floor', 'x parallel', 'bare ms', 'bare x floor'))
     for row in fanouts:
         rtt = row['rtt']
         floor = (math.ceil(row['n'] / concurrency) * rtt['median'] +
                  rtt['slowest'])
-        print('%6d %9.1f %10.1f %9.1f %11.1f %9.1f %8.2f %11.2f' % (
-            row['n'], rtt['median'] * 1e3, rtt['slowest'] * 1e3,
-            floor * 1e3, rtt['parallel'] * 1e3, row['warm'][1] * 1e3,
-            row['warm'][1] / floor, row['warm'][1] / rtt['parallel']))
+        print('%6d %9.1f %10.1f %9.1f %11.1f %9.1f %8.2f %11.2f %8.1f '
+              '%12.2f' % (
+                  row['n'], rtt['median'] * 1e3, rtt['slowest'] * 1e3,
+                  floor * 1e3, rtt['parallel'] * 1e3, row['warm'][1] * 1e3,
+                  row['warm'][1] / floor, row['warm'][1] / rtt['parallel'],
+                  row['bare']['parallel'] * 1e3,
+                  row['bare']['parallel'] / floor))
     print('  parallel: the same warm calls to every host, %d at a time, from '
-          'a bare client (no database, no recording), median of %d'
-          % (concurrency, 3))
+          'a bare client (no database, no recording), median of %d; bare: '
+          'that client again, on bare oslo.messaging servers that answer '
+          'at once (no image cache, no heartbeat), as many per process as '
+          'the agents' % (concurrency, 3))
     cores = os.cpu_count()
     print()
     print('CPU of the warm fan-out, ms per request, by process (the agents, '
@@ -423,7 +462,8 @@ def report(args, fanouts, size, times, loadavg):
         ('total', 'cpu floor', 'wall ms', 'x cpu floor')))
     for row in fanouts:
         for label, cpu in (('fan-out', row['warm_cpu']),
-                           ('parallel', row['rtt']['parallel_cpu'])):
+                           ('parallel', row['rtt']['parallel_cpu']),
+                           ('bare', row['bare']['parallel_cpu'])):
             total = sum(cpu[p] for p in parties)
             print('%6d %-9s %8.1f %10.1f %8.1f %13.1f %8.1f %10.1f %9.1f '
                   '%12.2f' % ((row['n'], label) +
@@ -434,7 +474,8 @@ def report(args, fanouts, size, times, loadavg):
     print('  fan-out: the --repeat warm requests above, from the API-side '
           'call until this process saw the request finished (it polls every '
           '20 ms); parallel: the bare client\'s rounds (this process: that '
-          'client).  /proc counts in ticks of 10 ms.')
+          'client); bare: its rounds on the bare servers (agents: those '
+          'servers).  /proc counts in ticks of 10 ms.')
     print()
     curl = statistics.median(times['curl'])
     print('Download of a %d MiB image from Glance, median of %d runs '
@@ -491,6 +532,7 @@ def main(argv=None):
                 # The one-host aggregate's agent measures RPC downloads.
                 size, times = bench.throughput(row['aggregate'],
                                                row['hosts'][0])
+            row['bare'] = bench.bare_round_trips(row['hosts'])
             bench.stop_agents()
     text = io.StringIO()
     with contextlib.redirect_stdout(text):
@@ -500,7 +542,7 @@ def main(argv=None):
         with open(args.out, 'w') as f:
             json.dump({'ok': True, 'table': text.getvalue(), 'fanouts': [
                 {k: row[k] for k in ('n', 'procs', 'cold', 'warm', 'warm_cpu',
-                                     'rtt')}
+                                     'rtt', 'bare')}
                 for row in fanouts], 'download': dict(
                     times, size_mib=size // MiB)}, f, indent=1)
     say('total %.0f s; work dir %s' % (time.monotonic() - started,
