@@ -204,7 +204,8 @@ class Bench(object):
             return len(found) == len(hosts)
         # Bare servers have no heartbeat: they are ready once listening.
         support.wait_for(ready if bare else registered, 300, interval=0.2,
-                         what='%d agents to register' % len(hosts))
+                         what='%d %s' % (len(hosts), 'bare servers to listen'
+                                         if bare else 'agents to register'))
         return len(groups), time.monotonic() - t
 
     def stop_agents(self):
