@@ -40,6 +40,7 @@ from aggregates_ext.compute.image_cache import libvirt
 from aggregates_ext.compute import rpcapi as compute_rpcapi
 from aggregates_ext import conf
 from aggregates_ext.image import glance
+from aggregates_ext import precache_status as states
 from aggregates_ext import rpc
 from aggregates_ext import service
 
@@ -52,7 +53,7 @@ class BareEndpoint:
     target = messaging.Target(version=compute_rpcapi.RPC_API_VERSION)
 
     def cache_images(self, context, image_ids, request_id=None):
-        return {image_id: {'status': 'existing', 'reason_code': None,
+        return {image_id: {'status': states.EXISTING, 'reason_code': None,
                            'reason': None} for image_id in image_ids}
 
 

@@ -71,6 +71,7 @@ from aggregates_ext.db import hosts as hosts_db  # noqa: E402
 from aggregates_ext.db import precache as precache_db  # noqa: E402
 from aggregates_ext.image import glance as glance_image  # noqa: E402
 from aggregates_ext import precache  # noqa: E402
+from aggregates_ext import precache_status as states  # noqa: E402
 from aggregates_ext import rpc  # noqa: E402
 from aggregates_ext.tests.bench import harness  # noqa: E402
 from aggregates_ext.tests.functional import databases  # noqa
@@ -82,6 +83,9 @@ from aggregates_ext.tests.functional import support  # noqa
 
 CONF = conf.CONF
 MiB = deployment.MiB
+# Rounds of warm calls behind each round-trip figure (the floor's calls,
+# the bare client's rounds on the agents and on the bare servers).
+ROUND_TRIP_CALLS = 3
 TOKEN = 'admin:admin'
 
 
@@ -292,7 +296,7 @@ class Bench(object):
                 rtt['slowest'] * 1e3))
         return row
 
-    def round_trips(self, hosts, image_id, calls=3):
+    def round_trips(self, hosts, image_id, calls=ROUND_TRIP_CALLS):
         """The RPC floor of a warm fan-out, measured on the same agents.
 
         One ``cache_images`` call of the cached image to each host in
@@ -308,7 +312,7 @@ class Bench(object):
                 answer = api.cache_images(context, host, [image_id],
                                           request_id='bench-rtt')
                 per_host[host].append(time.monotonic() - t)
-                if answer[image_id]['status'] != 'existing':
+                if answer[image_id]['status'] != states.EXISTING:
                     raise RuntimeError('%s: %s' % (host, answer))
         every = [t for times in per_host.values() for t in times]
         # The same calls, ``precache_concurrency`` at a time, as a bare
@@ -338,11 +342,12 @@ class Bench(object):
                     context, host, [image_id], request_id='bench-rtt'),
                     hosts))
                 parallel.append(time.monotonic() - t)
-        if any(a[image_id]['status'] != 'existing' for a in answers):
-            raise RuntimeError('a warm call did not answer "existing"')
+        if any(a[image_id]['status'] != states.EXISTING for a in answers):
+            raise RuntimeError('a warm call did not answer %r' %
+                               states.EXISTING)
         return statistics.median(parallel), cpu
 
-    def bare_round_trips(self, hosts, calls=3):
+    def bare_round_trips(self, hosts, calls=ROUND_TRIP_CALLS):
         """The bare client's rounds again, on bare RPC servers.
 
         The agents are replaced by bare oslo.messaging servers on the same
@@ -455,7 +460,7 @@ def report(args, fanouts, size, times, loadavg):
           'a bare client (no database, no recording), median of %d; bare: '
           'that client again, on bare oslo.messaging servers that answer '
           'at once (no image cache, no heartbeat), as many per process as '
-          'the agents' % (concurrency, 3))
+          'the agents' % (concurrency, ROUND_TRIP_CALLS))
     cores = os.cpu_count()
     print()
     print('CPU of the warm fan-out, ms per request, by process (the agents, '
